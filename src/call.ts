@@ -1,0 +1,115 @@
+import type protobuf from 'protobufjs'
+import type { CodecName } from './codec.js'
+import { GrpcError } from './grpc-error.js'
+import { Metadata } from './metadata.js'
+import type { RpcMethod } from './methods.js'
+import { Status } from './status.js'
+
+export type ProtocolName = 'grpc' | 'grpc-web' | 'grpc-web-text' | 'connect' | 'twirp'
+
+/**
+ * `event.grpc`: the call as the handler sees it. Metadata objects and the abort signal are built on first use, so
+ * a handler that never reads them never pays for them.
+ */
+export class RpcCall<Req = any, Res = any> {
+  /** Set once the method is resolved, before the handler runs. */
+  method!: RpcMethod<Req, Res>
+  /** The protobufjs reflection service, when the service came from reflection. */
+  service?: protobuf.Service
+  readonly protocol: ProtocolName
+  readonly codec: CodecName
+  /** The timeout the client asked for, in milliseconds; `undefined` when it set none. */
+  readonly timeoutMs: number | undefined
+  /** Epoch ms: the earlier of the client's deadline and the Lambda's own; `Infinity` when neither is known. */
+  readonly deadline: number
+  /** True when the client's deadline comes before the Lambda's, so Middy's own timeout does not cover it. */
+  readonly clientDeadlineFirst: boolean
+
+  readonly #rawHeaders: Readonly<Record<string, string | undefined>>
+  #requestHeader?: Metadata
+  #responseHeader?: Metadata
+  #responseTrailer?: Metadata
+  #abortController?: AbortController
+  #abortTimer?: ReturnType<typeof setTimeout>
+
+  constructor(init: {
+    protocol: ProtocolName
+    codec: CodecName
+    headers: Readonly<Record<string, string | undefined>>
+    timeoutMs: number | undefined
+    lambdaRemainingMs: number | undefined
+  }) {
+    this.protocol = init.protocol
+    this.codec = init.codec
+    this.#rawHeaders = init.headers
+    this.timeoutMs = init.timeoutMs
+    const now = Date.now()
+    const clientDeadline = init.timeoutMs === undefined ? Infinity : now + init.timeoutMs
+    const lambdaDeadline = init.lambdaRemainingMs === undefined ? Infinity : now + init.lambdaRemainingMs
+    this.deadline = Math.min(clientDeadline, lambdaDeadline)
+    this.clientDeadlineFirst = clientDeadline < lambdaDeadline
+  }
+
+  get requestHeader(): Metadata {
+    return (this.#requestHeader ??= new Metadata(this.#rawHeaders))
+  }
+
+  /** Headers to send; each protocol carries them its own way. Protocol headers (content-type, grpc-*) are ignored. */
+  get responseHeader(): Metadata {
+    return (this.#responseHeader ??= new Metadata())
+  }
+
+  /** Trailers to send: gRPC-Web trailer frame, Connect `trailer-` headers, gRPC trailers. */
+  get responseTrailer(): Metadata {
+    return (this.#responseTrailer ??= new Metadata())
+  }
+
+  /** Aborts at the deadline, or when the call fails. */
+  get signal(): AbortSignal {
+    if (this.#abortController === undefined) {
+      this.#abortController = new AbortController()
+      if (this.deadline !== Infinity) {
+        this.#abortTimer = setTimeout(() => this.abort(deadlineExceeded()), Math.max(0, this.deadline - Date.now()))
+      }
+    }
+    return this.#abortController.signal
+  }
+
+  /** @internal The response metadata, without creating empty objects. */
+  peekResponseMetadata(): { header?: Metadata; trailer?: Metadata } {
+    return { header: this.#responseHeader, trailer: this.#responseTrailer }
+  }
+
+  /** @internal */
+  abort(reason: unknown): void {
+    this.dispose()
+    this.#abortController?.abort(reason)
+  }
+
+  /** @internal Stops the deadline timer once the call is over. */
+  dispose(): void {
+    if (this.#abortTimer !== undefined) clearTimeout(this.#abortTimer)
+    this.#abortTimer = undefined
+  }
+}
+
+export function deadlineExceeded(cause?: unknown): GrpcError {
+  return new GrpcError(Status.DEADLINE_EXCEEDED, 'deadline exceeded', { cause })
+}
+
+/**
+ * Runs `work` against the client's deadline. Middy's own early timeout covers the Lambda's deadline, so a timer is
+ * set only when the client's comes first.
+ */
+export function raceDeadline<T>(call: RpcCall, work: Promise<T>): Promise<T> {
+  if (!call.clientDeadlineFirst) return work
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = deadlineExceeded()
+      call.abort(error)
+      reject(error)
+    }, Math.max(0, call.deadline - Date.now()))
+  })
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
+}

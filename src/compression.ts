@@ -1,0 +1,73 @@
+import { deflateSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib'
+import { GrpcError } from './grpc-error.js'
+import { Status } from './status.js'
+
+export interface Compression {
+  readonly name: string
+  compress(data: Uint8Array): Uint8Array
+  /** Throws RESOURCE_EXHAUSTED when the output would pass `maxBytes`, so a zip bomb never inflates. */
+  decompress(data: Uint8Array, maxBytes: number): Uint8Array
+}
+
+function zlibCompression(
+  name: string,
+  compress: typeof gzipSync,
+  decompress: typeof gunzipSync,
+): Compression {
+  return {
+    name,
+    compress: (data) => compress(data),
+    decompress(data, maxBytes) {
+      try {
+        // maxOutputLength must be at least 1.
+        return decompress(data, { maxOutputLength: Math.max(maxBytes, 1) })
+      } catch (error) {
+        if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+          throw new GrpcError(Status.RESOURCE_EXHAUSTED, `decompressed message is larger than the limit ${maxBytes}`, {
+            cause: error,
+          })
+        }
+        throw new GrpcError(Status.INTERNAL, `failed to decompress ${name} message`, { cause: error })
+      }
+    },
+  }
+}
+
+export const gzip = zlibCompression('gzip', gzipSync, gunzipSync)
+/** gRPC's "deflate" is the zlib format (RFC 1950), as grpc-go and grpc-js send it. */
+export const deflate = zlibCompression('deflate', deflateSync, inflateSync)
+
+export const compressions: readonly Compression[] = [gzip, deflate]
+
+/** `gzip, deflate, identity`: what the server can decompress. */
+export const acceptEncodingValue = [...compressions.map((c) => c.name), 'identity'].join(', ')
+
+/**
+ * The compression a request declares. `null` is identity. An encoding the server lacks is UNIMPLEMENTED, and the
+ * error lists what is supported so that the client can retry.
+ */
+export function findRequestCompression(name: string | undefined, acceptHeader: string): Compression | null {
+  if (name === undefined || name === '' || name === 'identity') return null
+  const compression = compressions.find((c) => c.name === name)
+  if (compression !== undefined) return compression
+  throw new GrpcError(Status.UNIMPLEMENTED, `unsupported compression "${name}": supported are ${acceptEncodingValue}`, {
+    metadata: { [acceptHeader]: acceptEncodingValue },
+  })
+}
+
+/**
+ * The compression for the response: the first of the client's accepted encodings we support. Without an accept
+ * header, the request's own encoding is reused, as gRPC servers do.
+ */
+export function negotiateResponseCompression(
+  accepted: string | undefined,
+  requestCompression: Compression | null,
+): Compression | null {
+  if (accepted === undefined) return requestCompression
+  for (const token of accepted.split(',')) {
+    const name = token.trim()
+    const compression = compressions.find((c) => c.name === name)
+    if (compression !== undefined) return compression
+  }
+  return null
+}

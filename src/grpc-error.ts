@@ -1,0 +1,85 @@
+import { Metadata, type MetadataInit } from './metadata.js'
+import { Status, type StatusCode, codeFromHttpStatus, codeToHttpStatus, isStatusCode, statusName } from './status.js'
+
+/** An error detail as it travels: the message's full type name and its binary encoding (an `Any`). */
+export interface ErrorDetail {
+  readonly type: string
+  readonly value: Uint8Array
+}
+
+/**
+ * What `details` accepts: protobufjs messages made from reflection types (they carry `$type`), messages of pbjs
+ * static modules (their class has `encode` and `getTypeUrl`), or already encoded `{ type, value }` pairs.
+ */
+export type ErrorDetailInit = ErrorDetail | object
+
+export interface GrpcErrorOptions {
+  details?: readonly ErrorDetailInit[]
+  metadata?: MetadataInit
+  cause?: unknown
+}
+
+/** The message sent for errors whose own message must not reach the client. */
+export const internalErrorMessage = 'internal error'
+
+export class GrpcError extends Error {
+  override readonly name = 'GrpcError'
+  readonly code: StatusCode
+  readonly details: readonly ErrorDetail[]
+  /** Trailers (or headers, where the protocol has no trailers) sent with the error. */
+  readonly metadata: Metadata
+  /**
+   * The Connect protocol's HTTP status, with `expose: true`, so that @middy/http-error-handler, whichever side of
+   * grpcFraming it sits on, keeps this error as it is instead of replacing it with a generic 500.
+   */
+  readonly statusCode: number
+  readonly expose = true
+
+  constructor(code: StatusCode, message = '', options: GrpcErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    if (!isStatusCode(code)) throw new TypeError(`GrpcError: ${String(code)} is not a status code (0-16)`)
+    this.code = code
+    this.statusCode = codeToHttpStatus(code)
+    this.details = (options.details ?? []).map(toErrorDetail)
+    this.metadata = options.metadata instanceof Metadata ? options.metadata : new Metadata(options.metadata)
+  }
+
+  /**
+   * Turns anything thrown into a GrpcError. Errors with an HTTP `statusCode` (createError, http-errors) map by the
+   * application-error table and keep their message only when `expose` is true; anything else is INTERNAL with a
+   * generic message, the original kept as `cause` for logging.
+   */
+  static from(error: unknown): GrpcError {
+    if (error instanceof GrpcError) return error
+    const httpStatus = (error as { statusCode?: unknown } | null)?.statusCode
+    if (typeof httpStatus === 'number') {
+      const code = codeFromHttpStatus(httpStatus)
+      const exposed = (error as { expose?: unknown }).expose ?? httpStatus < 500
+      const message = (error as { message?: unknown }).message
+      return new GrpcError(code, exposed && typeof message === 'string' ? message : statusName(code), { cause: error })
+    }
+    return new GrpcError(Status.INTERNAL, internalErrorMessage, { cause: error })
+  }
+}
+
+interface StaticMessageClass {
+  encode(message: object): { finish(): Uint8Array }
+  getTypeUrl(prefix?: string): string
+}
+interface ReflectedMessage {
+  $type: { fullName: string; encode(message: object): { finish(): Uint8Array } }
+}
+
+function toErrorDetail(detail: ErrorDetailInit): ErrorDetail {
+  const { type, value } = detail as Partial<ErrorDetail>
+  if (typeof type === 'string' && value instanceof Uint8Array) return { type, value }
+  const reflected = (detail as Partial<ReflectedMessage>).$type
+  if (reflected !== undefined) {
+    return { type: reflected.fullName.replace(/^\./, ''), value: reflected.encode(detail).finish() }
+  }
+  const ctor = detail.constructor as Partial<StaticMessageClass>
+  if (typeof ctor.encode === 'function' && typeof ctor.getTypeUrl === 'function') {
+    return { type: ctor.getTypeUrl('').replace(/^\//, ''), value: ctor.encode(detail).finish() }
+  }
+  throw new TypeError('GrpcError: a detail must be a protobufjs message or { type, value }')
+}

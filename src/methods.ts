@@ -1,0 +1,96 @@
+import type protobuf from 'protobufjs'
+import type { MessageType } from './codec.js'
+
+export type IdempotencyLevel = 'IDEMPOTENCY_UNKNOWN' | 'NO_SIDE_EFFECTS' | 'IDEMPOTENT'
+
+/** One RPC method as the middlewares see it, whatever protobufjs form it came from. */
+export interface RpcMethod<Req = any, Res = any> {
+  /** `SayHello` */
+  readonly name: string
+  /** `hello.v1.Greeter` */
+  readonly serviceName: string
+  /** `/hello.v1.Greeter/SayHello` */
+  readonly path: string
+  readonly requestType: MessageType<Req>
+  readonly responseType: MessageType<Res>
+  readonly requestStream: boolean
+  readonly responseStream: boolean
+  readonly idempotency: IdempotencyLevel
+  /** The protobufjs reflection method, when the service came from reflection. */
+  readonly descriptor?: protobuf.Method
+}
+
+/** A method of a pbjs static module, which has no runtime descriptors. */
+export interface StaticMethodDefinition {
+  requestType: MessageType
+  responseType: MessageType
+  requestStream?: boolean
+  responseStream?: boolean
+  idempotency?: IdempotencyLevel
+}
+
+/**
+ * A protobufjs reflection `Service` (from a `.proto`, a JSON descriptor or a pbjs json-module), or an explicit table
+ * keyed by path, `{ methods: { '/pkg.Service/Method': { requestType, responseType } } }`.
+ */
+export type ServiceDefinition = protobuf.Service | { methods: Record<string, StaticMethodDefinition> }
+
+/** Methods keyed by `pkg.Service/Method`, the last two segments of the request path. */
+export type MethodTable = ReadonlyMap<string, RpcMethod>
+
+export function buildMethodTable(service: ServiceDefinition, onlyMethod?: string): MethodTable {
+  const table = new Map<string, RpcMethod>()
+  for (const method of listMethods(service)) {
+    if (onlyMethod === undefined || method.name === onlyMethod) table.set(method.path.slice(1), method)
+  }
+  if (onlyMethod !== undefined && table.size === 0) {
+    throw new Error(`middy-grpc: the service has no method "${onlyMethod}"`)
+  }
+  return table
+}
+
+function listMethods(service: ServiceDefinition): RpcMethod[] {
+  if (isReflectionService(service)) {
+    service.resolveAll()
+    const serviceName = service.fullName.replace(/^\./, '')
+    return service.methodsArray.map((method) => ({
+      name: method.name,
+      serviceName,
+      path: `/${serviceName}/${method.name}`,
+      requestType: method.resolvedRequestType as protobuf.Type,
+      responseType: method.resolvedResponseType as protobuf.Type,
+      requestStream: method.requestStream === true,
+      responseStream: method.responseStream === true,
+      idempotency: (method.options?.idempotency_level as IdempotencyLevel | undefined) ?? 'IDEMPOTENCY_UNKNOWN',
+      descriptor: method,
+    }))
+  }
+  return Object.entries(service.methods).map(([path, definition]) => {
+    const match = /^\/([^/]+)\/([^/]+)$/.exec(path)
+    if (match === null) throw new Error(`middy-grpc: "${path}" is not a method path like /pkg.Service/Method`)
+    return {
+      name: match[2],
+      serviceName: match[1],
+      path,
+      requestType: definition.requestType,
+      responseType: definition.responseType,
+      requestStream: definition.requestStream === true,
+      responseStream: definition.responseStream === true,
+      idempotency: definition.idempotency ?? 'IDEMPOTENCY_UNKNOWN',
+    }
+  })
+}
+
+export function isReflectionService(service: ServiceDefinition): service is protobuf.Service {
+  return typeof (service as protobuf.Service).resolveAll === 'function'
+}
+
+/**
+ * Finds the method for a request path. Only the last two segments count, so API Gateway stages, custom-domain base
+ * paths and route prefixes (`/twirp`) in front of `/pkg.Service/Method` are tolerated.
+ */
+export function findMethod(table: MethodTable, path: string): RpcMethod | undefined {
+  const lastSlash = path.lastIndexOf('/')
+  if (lastSlash <= 0) return undefined
+  return table.get(path.slice(path.lastIndexOf('/', lastSlash - 1) + 1))
+}

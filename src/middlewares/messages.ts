@@ -1,0 +1,67 @@
+import type { Context } from 'aws-lambda'
+import type { MiddlewareObj, Request } from '@middy/core'
+import type { RpcCall } from '../call.js'
+import { decodeMessage, encodeMessage } from '../codec.js'
+import type { LambdaHttpEvent } from '../event.js'
+import { GrpcError } from '../grpc-error.js'
+import { buildMethodTable, findMethod, isReflectionService, type ServiceDefinition } from '../methods.js'
+import { Status } from '../status.js'
+import { requireState, type GrpcInternal } from './state.js'
+
+/** The event a handler behind grpcFraming receives. */
+export type GrpcEvent<Req = any, Res = any> = LambdaHttpEvent & {
+  /** The decoded request message. */
+  message: Req
+  /** The call: method, protocol, metadata, deadline, signal. */
+  grpc: RpcCall<Req, Res>
+}
+
+export interface GrpcMessagesOptions {
+  service: ServiceDefinition
+  /** Serve only this method of the service (a single-method function). */
+  method?: string
+}
+
+type MessagesRequest = Request<GrpcEvent, unknown, unknown, Context, GrpcInternal>
+
+/**
+ * Protobuf messages: resolves the method from the path (only the last two segments count, so stages and base paths
+ * are tolerated), decodes the request into `event.message`, and encodes the handler's reply with the method's
+ * response type. The method table is built once, here in the factory.
+ */
+export function grpcMessages(options: GrpcMessagesOptions): MiddlewareObj<GrpcEvent, unknown, unknown, Context, GrpcInternal> {
+  const table = buildMethodTable(options.service, options.method)
+  const service = isReflectionService(options.service) ? options.service : undefined
+
+  const grpcMessagesBefore = (request: MessagesRequest): void => {
+    const state = requireState(request, 'grpcMessages')
+    const call = state.exchange?.call
+    if (call === undefined || state.requestMessage === undefined) {
+      throw new Error('middy-grpc: grpcMessages needs grpcProtocol() before it')
+    }
+    const method = findMethod(table, state.http.path)
+    if (method === undefined) {
+      state.routeNotFound = true
+      throw new GrpcError(Status.UNIMPLEMENTED, `unknown method ${state.http.path}`)
+    }
+    if (method.requestStream) {
+      throw new GrpcError(Status.UNIMPLEMENTED, `${method.path}: client and bidirectional streaming cannot run on Lambda`)
+    }
+    if (method.responseStream) {
+      throw new GrpcError(Status.UNIMPLEMENTED, `${method.path}: server streaming is not supported`)
+    }
+    state.method = method
+    call.method = method
+    call.service = service
+    request.event.message = decodeMessage(method.requestType, state.requestMessage)
+    request.event.grpc = call
+  }
+
+  const grpcMessagesAfter = (request: MessagesRequest): void => {
+    const state = requireState(request, 'grpcMessages')
+    if (state.method === undefined || state.protocol === undefined) return
+    state.reply = encodeMessage(state.method.responseType, request.response, state.protocol.replyOffset)
+  }
+
+  return { before: grpcMessagesBefore, after: grpcMessagesAfter }
+}

@@ -1,0 +1,143 @@
+import type { MiddlewareObj, Request } from '@middy/core'
+import { RpcCall, deadlineExceeded } from '../call.js'
+import { base64Length, frontDoorMaxBytes, type HttpResponse } from '../event.js'
+import { GrpcError } from '../grpc-error.js'
+import { NonRpcResponse, detectProtocol } from '../protocol/detect.js'
+import type { Exchange, ProtocolOptions } from '../protocol/protocol.js'
+import { Status, statusName } from '../status.js'
+import { requireState, getState, type GrpcInternal } from './state.js'
+
+export interface ErrorLogEntry {
+  /** What the client was told. */
+  error: GrpcError
+  /** What was thrown. */
+  cause: unknown
+  method: string | undefined
+  requestId: string | undefined
+}
+
+export interface GrpcProtocolOptions {
+  /** Largest request message in bytes, after decompression. Default 4 MiB. */
+  readMaxBytes?: number
+  /**
+   * Largest reply message in bytes. Default: whatever fits through the front door the event came from (Lambda's
+   * 6 MB payload after base64, 1 MB for ALB). Larger replies become RESOURCE_EXHAUSTED instead of a 502.
+   */
+  writeMaxBytes?: number
+  /** Replies smaller than this many bytes are not compressed. Default 1024. */
+  compressMinBytes?: number
+  /** Receives errors that were not GrpcErrors (bugs, failed dependencies). Default console.error; false for none. */
+  logger?: ((entry: ErrorLogEntry) => void) | false
+}
+
+const defaults = {
+  readMaxBytes: 4 * 1024 * 1024,
+  writeMaxBytes: Infinity,
+  compressMinBytes: 1024,
+  logger: (entry: ErrorLogEntry): void => {
+    console.error('middy-grpc: %s failed with %s (request %s):', entry.method ?? 'request', statusName(entry.error.code), entry.requestId ?? '-', entry.cause)
+  },
+}
+
+// Middy answers its own early timeout this many milliseconds before the Lambda's end.
+const lambdaTimeoutMarginMs = 5
+
+type ProtocolRequest = Request<unknown, unknown, unknown, any, GrpcInternal>
+
+/**
+ * The wire protocol: detects it from the request (gRPC-Web binary and text, gRPC), reads the timeout and the one
+ * enveloped message (decompressed, within `readMaxBytes`), and on the way out frames the encoded reply or turns any
+ * error into the protocol's status.
+ */
+export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unknown, unknown, unknown, any, GrpcInternal> {
+  const options = { ...defaults, ...opts }
+  const protocolOptions: ProtocolOptions = { readMaxBytes: options.readMaxBytes, compressMinBytes: options.compressMinBytes }
+
+  const grpcProtocolBefore = (request: ProtocolRequest): void => {
+    const state = requireState(request, 'grpcProtocol')
+    const { protocol, codec, contentType } = detectProtocol(state.http)
+    const exchange: Exchange = {
+      http: state.http,
+      contentType,
+      codec,
+      options: protocolOptions,
+      responseCompression: null,
+    }
+    state.protocol = protocol
+    state.exchange = exchange
+    const { timeoutMs, message, responseCompression } = protocol.readRequest(exchange)
+    exchange.responseCompression = responseCompression
+    exchange.call = new RpcCall({
+      protocol: protocol.name,
+      codec,
+      headers: state.http.headers,
+      timeoutMs,
+      lambdaRemainingMs: lambdaRemainingMs(request.context),
+    })
+    state.requestMessage = message
+  }
+
+  const grpcProtocolAfter = (request: ProtocolRequest): void => {
+    const state = requireState(request, 'grpcProtocol')
+    const { protocol, exchange, reply } = state
+    if (protocol === undefined || exchange?.call === undefined) return
+    exchange.call.dispose()
+    // Reached when the handler ran past a deadline nothing raced it against (no grpcRouter, no Lambda context).
+    if (Date.now() > exchange.call.deadline) throw deadlineExceeded()
+    if (reply === undefined) throw new Error('middy-grpc: no encoded reply; is grpcMessages() missing?')
+    const messageBytes = reply.byteLength - protocol.replyOffset
+    if (messageBytes > options.writeMaxBytes) {
+      throw new GrpcError(Status.RESOURCE_EXHAUSTED, `reply of ${messageBytes} bytes is larger than writeMaxBytes ${options.writeMaxBytes}`)
+    }
+    const response = protocol.writeReply(exchange, reply)
+    const responseBytes = encodedBodyBytes(response)
+    const limit = frontDoorMaxBytes(state.shape)
+    if (responseBytes > limit) {
+      throw new GrpcError(
+        Status.RESOURCE_EXHAUSTED,
+        `reply of ${responseBytes} bytes does not fit through the ${state.shape} front door (${limit} bytes)`,
+      )
+    }
+    state.response = response
+  }
+
+  const grpcProtocolOnError = (request: ProtocolRequest): void => {
+    const state = getState(request)
+    if (state === undefined) return
+    if (request.error instanceof NonRpcResponse) {
+      state.response = request.error.toHttpResponse()
+      return
+    }
+    const { protocol, exchange } = state
+    if (protocol === undefined || exchange === undefined) return
+    const error = toGrpcError(request.error, exchange)
+    exchange.call?.abort(error)
+    if (error !== request.error && options.logger !== false && error.code !== Status.DEADLINE_EXCEEDED) {
+      options.logger({ error, cause: request.error, method: state.method?.path, requestId: request.context?.awsRequestId })
+    }
+    try {
+      state.response = protocol.writeError(exchange, error)
+    } catch {
+      state.response = { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'internal error' }
+    }
+  }
+
+  return { before: grpcProtocolBefore, after: grpcProtocolAfter, onError: grpcProtocolOnError }
+}
+
+function toGrpcError(error: unknown, exchange: Exchange): GrpcError {
+  if (error instanceof GrpcError) return error
+  // Middy's early timeout, AbortSignal.timeout(), or a handler that gave up because the call's signal fired.
+  if ((error as Error | undefined)?.name === 'TimeoutError') return deadlineExceeded(error)
+  if (exchange.call !== undefined && Date.now() >= exchange.call.deadline) return deadlineExceeded(error)
+  return GrpcError.from(error)
+}
+
+function lambdaRemainingMs(context: unknown): number | undefined {
+  const getRemaining = (context as { getRemainingTimeInMillis?: () => number } | undefined)?.getRemainingTimeInMillis
+  return typeof getRemaining === 'function' ? getRemaining.call(context) - lambdaTimeoutMarginMs : undefined
+}
+
+function encodedBodyBytes(response: HttpResponse): number {
+  return typeof response.body === 'string' ? Buffer.byteLength(response.body) : base64Length(response.body.byteLength)
+}

@@ -1,0 +1,88 @@
+import { envelopeHeaderBytes, flagTrailer, writeEnvelopeHeader } from '../envelope.js'
+import { toBase64 } from '../event.js'
+import { GrpcError } from '../grpc-error.js'
+import { Status } from '../status.js'
+import { frameReply, grpcResponseHeaders, grpcTrailerFields, readGrpcRequest } from './grpc-common.js'
+import type { Exchange, Protocol } from './protocol.js'
+
+/**
+ * gRPC-Web: the status travels in a trailer frame (flag 0x80) at the end of the body, so no HTTP trailers are
+ * needed and every Lambda front door can carry it. Errors use the same form (a body holding only the trailer frame)
+ * rather than status headers, so one parser path serves every client and no CORS header exposure is needed.
+ */
+export const grpcWeb: Protocol = {
+  name: 'grpc-web',
+  replyOffset: envelopeHeaderBytes,
+  readRequest: (exchange) => readGrpcRequest(exchange, exchange.http.body),
+  writeReply(exchange, reply) {
+    const { frame, compressed } = frameReply(exchange, reply)
+    return {
+      status: 200,
+      headers: grpcResponseHeaders(exchange, replyContentType(exchange), compressed),
+      body: concat(frame, encodeTrailerFrame(grpcTrailerFields(exchange))),
+    }
+  },
+  writeError(exchange, error) {
+    return {
+      status: 200,
+      headers: grpcResponseHeaders(exchange, replyContentType(exchange), false),
+      body: encodeTrailerFrame(grpcTrailerFields(exchange, error)),
+    }
+  },
+}
+
+/** gRPC-Web text: the same frames, base64 both ways (browsers without binary XHR, and `mode: grpcwebtext`). */
+export const grpcWebText: Protocol = {
+  name: 'grpc-web-text',
+  replyOffset: envelopeHeaderBytes,
+  readRequest: (exchange) => readGrpcRequest(exchange, decodeGrpcWebText(exchange.http.body)),
+  writeReply: (exchange, reply) => toText(grpcWeb.writeReply(exchange, reply)),
+  writeError: (exchange, error) => toText(grpcWeb.writeError(exchange, error)),
+}
+
+function replyContentType(exchange: Exchange): string {
+  return exchange.contentType === 'application/grpc-web' ? exchange.contentType : 'application/grpc-web+proto'
+}
+
+function toText(response: ReturnType<Protocol['writeReply']>): ReturnType<Protocol['writeReply']> {
+  response.headers['content-type'] = 'application/grpc-web-text+proto'
+  // One base64 pass over the whole frame sequence: grpc-web JS decodes only 4-character-aligned text.
+  response.body = toBase64(response.body as Uint8Array)
+  return response
+}
+
+/** `name: value\r\n` lines, lower-case names, in a frame flagged 0x80. */
+export function encodeTrailerFrame(fields: Record<string, string>): Uint8Array {
+  let text = ''
+  for (const name of Object.keys(fields)) text += `${name}: ${fields[name]}\r\n`
+  const length = Buffer.byteLength(text)
+  const frame = Buffer.allocUnsafe(envelopeHeaderBytes + length)
+  writeEnvelopeHeader(frame, 0, flagTrailer, length)
+  frame.write(text, envelopeHeaderBytes)
+  return frame
+}
+
+function concat(first: Uint8Array, second: Uint8Array): Uint8Array {
+  const bytes = Buffer.allocUnsafe(first.byteLength + second.byteLength)
+  bytes.set(first, 0)
+  bytes.set(second, first.byteLength)
+  return bytes
+}
+
+const base64Text = /^[A-Za-z0-9+/]*={0,2}$/
+
+/**
+ * The request body of gRPC-Web text: base64, possibly several separately padded chunks (the spec allows a client to
+ * flush at any frame). Node's decoder stops at the first `=`, so each chunk is decoded on its own.
+ */
+export function decodeGrpcWebText(body: Uint8Array): Uint8Array {
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1').replace(/\s+/g, '')
+  const chunks = text.split(/(?<==)(?=[^=])/)
+  for (const chunk of chunks) {
+    if (!base64Text.test(chunk) || chunk.length % 4 === 1) {
+      throw new GrpcError(Status.INVALID_ARGUMENT, 'protocol error: gRPC-Web text body is not valid base64')
+    }
+  }
+  if (chunks.length === 1) return Buffer.from(text, 'base64')
+  return Buffer.concat(chunks.map((chunk) => Buffer.from(chunk, 'base64')))
+}

@@ -1,0 +1,43 @@
+import type { RpcCall, ProtocolName } from '../call.js'
+import type { CodecName } from '../codec.js'
+import type { Compression } from '../compression.js'
+import type { HttpRequest, HttpResponse } from '../event.js'
+import type { GrpcError } from '../grpc-error.js'
+
+export interface ProtocolOptions {
+  /** Largest request message, after decompression. */
+  readMaxBytes: number
+  /** Replies smaller than this are sent uncompressed even when the client accepts compression. */
+  compressMinBytes: number
+}
+
+/** What a protocol reads from a request before the message is decoded. */
+export interface ProtocolRequest {
+  timeoutMs: number | undefined
+  /** The request message, unframed and decompressed. */
+  message: Uint8Array
+  responseCompression: Compression | null
+}
+
+/** One call in flight, as the protocol needs it to write the response. */
+export interface Exchange {
+  readonly http: HttpRequest
+  /** The request's media type, lower-case, without parameters. */
+  readonly contentType: string
+  readonly codec: CodecName
+  readonly options: ProtocolOptions
+  /** Undefined when the request failed before the call could be set up. */
+  call?: RpcCall
+  responseCompression: Compression | null
+}
+
+/** The wire protocol: each file under protocol/ implements one. */
+export interface Protocol {
+  readonly name: ProtocolName
+  /** Bytes reserved in front of an encoded reply, so that the envelope header is written in place. */
+  readonly replyOffset: number
+  readRequest(exchange: Exchange): ProtocolRequest
+  /** `reply` holds the encoded message after `replyOffset` reserved bytes. */
+  writeReply(exchange: Exchange, reply: Uint8Array): HttpResponse
+  writeError(exchange: Exchange, error: GrpcError): HttpResponse
+}
