@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto'
+import type { Context } from 'aws-lambda'
+import type { EventShape, LambdaHttpEvent } from '../event.js'
+
+/** An HTTP request as a local server receives it. */
+export interface IncomingHttpRequest {
+  method: string
+  /** Path and query, as on the request line. */
+  url: string
+  /** Raw header pairs, in order, names as sent. */
+  headers: readonly (readonly [string, string])[]
+  body: Uint8Array
+  remoteAddress?: string
+}
+
+/** An HTTP response taken out of a Lambda result. */
+export interface OutgoingHttpResponse {
+  status: number
+  headers: [string, string][]
+  body: Buffer
+}
+
+// HTTP API and Function URLs pass these through as text; everything else arrives base64.
+const textContentType = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)\b)|\+(json|xml)\b/i
+
+/**
+ * Builds the event a Lambda front door would deliver for a request. REST APIs are modelled with binaryMediaTypes
+ * `*\/*` (every body base64), the setting the README recommends.
+ */
+export function toLambdaEvent(request: IncomingHttpRequest, shape: EventShape): LambdaHttpEvent {
+  const question = request.url.indexOf('?')
+  const path = question === -1 ? request.url : request.url.slice(0, question)
+  const rawQuery = question === -1 ? '' : request.url.slice(question + 1)
+  const contentType = request.headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? ''
+  const hasBody = request.body.byteLength > 0
+  const requestId = randomUUID()
+  const sourceIp = request.remoteAddress ?? '127.0.0.1'
+  const now = Date.now()
+
+  if (shape === 'v2' || shape === 'url') {
+    const headers: Record<string, string> = {}
+    const cookies: string[] = []
+    for (const [name, value] of request.headers) {
+      const key = name.toLowerCase()
+      if (key === 'cookie') cookies.push(...value.split(/;\s*/))
+      else headers[key] = headers[key] === undefined ? value : `${headers[key]},${value}`
+    }
+    const asText = textContentType.test(contentType)
+    const queryStringParameters = groupQuery(rawQuery, true, (values) => values.join(','))
+    return {
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: path,
+      rawQueryString: rawQuery,
+      ...(cookies.length > 0 ? { cookies } : {}),
+      headers,
+      ...(queryStringParameters ? { queryStringParameters } : {}),
+      requestContext: {
+        accountId: shape === 'url' ? 'anonymous' : '123456789012',
+        apiId: 'local',
+        domainName: shape === 'url' ? 'local.lambda-url.us-east-1.on.aws' : 'local.execute-api.us-east-1.amazonaws.com',
+        domainPrefix: 'local',
+        http: { method: request.method, path, protocol: 'HTTP/1.1', sourceIp, userAgent: headers['user-agent'] ?? '' },
+        requestId,
+        routeKey: '$default',
+        stage: '$default',
+        time: new Date(now).toUTCString(),
+        timeEpoch: now,
+      },
+      ...(hasBody ? { body: Buffer.from(request.body).toString(asText ? 'utf8' : 'base64') } : {}),
+      isBase64Encoded: hasBody && !asText,
+    }
+  }
+
+  const multiValueHeaders: Record<string, string[]> = {}
+  for (const [name, value] of request.headers) {
+    // ALB lower-cases header names; API Gateway REST keeps them as sent.
+    const key = shape === 'v1' ? name : name.toLowerCase()
+    ;(multiValueHeaders[key] ??= []).push(value)
+  }
+  const headers: Record<string, string> = {}
+  for (const name of Object.keys(multiValueHeaders)) headers[name] = multiValueHeaders[name].at(-1)!
+
+  if (shape === 'v1') {
+    const stage = 'local'
+    return {
+      resource: '/{proxy+}',
+      path,
+      httpMethod: request.method,
+      headers,
+      multiValueHeaders,
+      queryStringParameters: groupQuery(rawQuery, true, (values) => values.at(-1)!),
+      multiValueQueryStringParameters: groupQuery(rawQuery, true, (values) => values),
+      pathParameters: { proxy: path.slice(1) },
+      stageVariables: null,
+      requestContext: {
+        accountId: '123456789012',
+        apiId: 'local',
+        authorizer: undefined,
+        httpMethod: request.method,
+        identity: { sourceIp, userAgent: headers['User-Agent'] ?? headers['user-agent'] ?? null } as never,
+        path: `/${stage}${path}`,
+        protocol: 'HTTP/1.1',
+        requestId,
+        requestTimeEpoch: now,
+        resourceId: 'local',
+        resourcePath: '/{proxy+}',
+        stage,
+      },
+      body: hasBody ? Buffer.from(request.body).toString('base64') : null,
+      isBase64Encoded: hasBody,
+    }
+  }
+
+  const asText = textContentType.test(contentType)
+  const body = hasBody ? Buffer.from(request.body).toString(asText ? 'utf8' : 'base64') : ''
+  const requestContext = { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/local/0' } }
+  // ALB passes query strings through still URL-encoded.
+  return shape === 'alb-multi'
+    ? {
+        requestContext,
+        httpMethod: request.method,
+        path,
+        multiValueQueryStringParameters: groupQuery(rawQuery, false, (values) => values) ?? {},
+        multiValueHeaders,
+        body,
+        isBase64Encoded: hasBody && !asText,
+      }
+    : {
+        requestContext,
+        httpMethod: request.method,
+        path,
+        queryStringParameters: groupQuery(rawQuery, false, (values) => values.at(-1)!) ?? {},
+        headers,
+        body,
+        isBase64Encoded: hasBody && !asText,
+      }
+}
+
+function groupQuery<T>(rawQuery: string, decode: boolean, pick: (values: string[]) => T): Record<string, T> | null {
+  if (rawQuery === '') return null
+  const grouped: Record<string, string[]> = {}
+  for (const pair of rawQuery.split('&')) {
+    if (pair === '') continue
+    const equals = pair.indexOf('=')
+    let name = equals === -1 ? pair : pair.slice(0, equals)
+    let value = equals === -1 ? '' : pair.slice(equals + 1)
+    if (decode) {
+      name = safeDecode(name)
+      value = safeDecode(value)
+    }
+    ;(grouped[name] ??= []).push(value)
+  }
+  const result: Record<string, T> = {}
+  for (const name of Object.keys(grouped)) result[name] = pick(grouped[name])
+  return result
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value.replaceAll('+', ' '))
+  } catch {
+    return value
+  }
+}
+
+/** A Lambda-like context whose remaining time counts down from `timeoutMs`. */
+export function createLambdaContext(timeoutMs: number, functionName = 'middy-grpc-local'): Context {
+  const end = Date.now() + timeoutMs
+  const awsRequestId = randomUUID()
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, end - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  }
+}
+
+/** Takes the HTTP response out of a Lambda result in the event's shape. */
+export function fromLambdaResult(result: unknown, shape: EventShape): OutgoingHttpResponse {
+  const value = result as {
+    statusCode?: number
+    headers?: Record<string, string | number | boolean>
+    multiValueHeaders?: Record<string, (string | number | boolean)[]>
+    cookies?: string[]
+    body?: string
+    isBase64Encoded?: boolean
+  }
+  const headers: [string, string][] = []
+  // A multi-value ALB target group reads only multiValueHeaders; REST APIs merge both.
+  if (shape !== 'alb-multi') {
+    for (const [name, v] of Object.entries(value.headers ?? {})) {
+      if (shape === 'v1' && value.multiValueHeaders?.[name] !== undefined) continue
+      headers.push([name, String(v)])
+    }
+  }
+  if (shape === 'v1' || shape === 'alb-multi') {
+    for (const [name, values] of Object.entries(value.multiValueHeaders ?? {})) {
+      for (const v of values) headers.push([name, String(v)])
+    }
+  }
+  for (const cookie of value.cookies ?? []) headers.push(['set-cookie', cookie])
+  const body = value.body === undefined ? Buffer.alloc(0) : Buffer.from(value.body, value.isBase64Encoded ? 'base64' : 'utf8')
+  return { status: value.statusCode ?? 200, headers, body }
+}
