@@ -4,6 +4,6 @@ import { createDefaultEsmPreset } from 'ts-jest'
 export default {
   ...createDefaultEsmPreset({ tsconfig: 'tsconfig.json' }),
   testMatch: ['**/test/**/*.test.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1', '^middy-grpc$': '<rootDir>/src/index.ts' },
   testTimeout: 20000,
 }
