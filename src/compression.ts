@@ -43,16 +43,14 @@ export const compressions: readonly Compression[] = [gzip, deflate]
 export const acceptEncodingValue = [...compressions.map((c) => c.name), 'identity'].join(', ')
 
 /**
- * The compression a request declares. `null` is identity. An encoding the server lacks is UNIMPLEMENTED, and the
- * error lists what is supported so that the client can retry.
+ * The compression a request declares. `null` is identity. An encoding the server lacks is UNIMPLEMENTED; the error
+ * message lists what is supported, and every response carries the accept-encoding header of its protocol.
  */
-export function findRequestCompression(name: string | undefined, acceptHeader: string): Compression | null {
+export function findRequestCompression(name: string | undefined): Compression | null {
   if (name === undefined || name === '' || name === 'identity') return null
   const compression = compressions.find((c) => c.name === name)
   if (compression !== undefined) return compression
-  throw new GrpcError(Status.UNIMPLEMENTED, `unsupported compression "${name}": supported are ${acceptEncodingValue}`, {
-    metadata: { [acceptHeader]: acceptEncodingValue },
-  })
+  throw new GrpcError(Status.UNIMPLEMENTED, `unsupported compression "${name}": supported are ${acceptEncodingValue}`)
 }
 
 /**
@@ -65,7 +63,8 @@ export function negotiateResponseCompression(
 ): Compression | null {
   if (accepted === undefined) return requestCompression
   for (const token of accepted.split(',')) {
-    const name = token.trim()
+    // Connect forbids q-values, but HTTP clients send them; the name is what counts.
+    const name = token.split(';')[0].trim()
     const compression = compressions.find((c) => c.name === name)
     if (compression !== undefined) return compression
   }

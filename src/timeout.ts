@@ -13,3 +13,12 @@ export function parseGrpcTimeout(value: string | undefined): number | undefined 
   }
   return Number(match[1]) * unitMillis[match[2]]
 }
+
+/** `connect-timeout-ms`: 1–10 digits of milliseconds. */
+export function parseConnectTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^\d{1,10}$/.test(value)) {
+    throw new GrpcError(Status.INVALID_ARGUMENT, `invalid connect-timeout-ms "${value}": want 1 to 10 digits`)
+  }
+  return Number(value)
+}

@@ -4,6 +4,7 @@ import type { RpcCall } from '../call.js'
 import { decodeMessage, encodeMessage } from '../codec.js'
 import type { LambdaHttpEvent } from '../event.js'
 import { GrpcError } from '../grpc-error.js'
+import { NonRpcResponse } from '../protocol/detect.js'
 import { buildMethodTable, findMethod, isReflectionService, type ServiceDefinition } from '../methods.js'
 import { Status } from '../status.js'
 import { requireState, type GrpcInternal } from './state.js'
@@ -35,14 +36,18 @@ export function grpcMessages(options: GrpcMessagesOptions): MiddlewareObj<GrpcEv
 
   const grpcMessagesBefore = (request: MessagesRequest): void => {
     const state = requireState(request, 'grpcMessages')
-    const call = state.exchange?.call
-    if (call === undefined || state.requestMessage === undefined) {
+    const { exchange, requestMessage } = state
+    const call = exchange?.call
+    if (call === undefined || requestMessage === undefined) {
       throw new Error('middy-grpc: grpcMessages needs grpcProtocol() before it')
     }
     const method = findMethod(table, state.http.path)
     if (method === undefined) {
-      state.routeNotFound = true
+      exchange!.routeNotFound = true
       throw new GrpcError(Status.UNIMPLEMENTED, `unknown method ${state.http.path}`)
+    }
+    if (state.http.method === 'GET' && method.idempotency !== 'NO_SIDE_EFFECTS') {
+      throw new NonRpcResponse(405, `${method.path} has side effects: use POST`, { allow: 'POST, OPTIONS' })
     }
     if (method.requestStream) {
       throw new GrpcError(Status.UNIMPLEMENTED, `${method.path}: client and bidirectional streaming cannot run on Lambda`)
@@ -53,14 +58,20 @@ export function grpcMessages(options: GrpcMessagesOptions): MiddlewareObj<GrpcEv
     state.method = method
     call.method = method
     call.service = service
-    request.event.message = decodeMessage(method.requestType, state.requestMessage)
+    try {
+      request.event.message = decodeMessage(method.requestType, requestMessage, call.codec)
+    } catch (error) {
+      exchange!.malformedRequest = true
+      throw error
+    }
     request.event.grpc = call
   }
 
   const grpcMessagesAfter = (request: MessagesRequest): void => {
     const state = requireState(request, 'grpcMessages')
-    if (state.method === undefined || state.protocol === undefined) return
-    state.reply = encodeMessage(state.method.responseType, request.response, state.protocol.replyOffset)
+    const { method, protocol, exchange } = state
+    if (method === undefined || protocol === undefined || exchange === undefined) return
+    state.reply = encodeMessage(method.responseType, request.response, protocol.replyOffset, exchange.codec, exchange.jsonProtoNames)
   }
 
   return { before: grpcMessagesBefore, after: grpcMessagesAfter }

@@ -26,6 +26,12 @@ export interface GrpcProtocolOptions {
   writeMaxBytes?: number
   /** Replies smaller than this many bytes are not compressed. Default 1024. */
   compressMinBytes?: number
+  /** Connect: reject requests without `connect-protocol-version: 1` (`connect=v1` on GET). Default false. */
+  requireConnectProtocolHeader?: boolean
+  /** Twirp: the route prefix. Default `/twirp`. */
+  twirpPrefix?: string
+  /** Twirp: JSON replies with lowerCamel names instead of the .proto names the Go server uses. Default false. */
+  twirpLowerCamelJson?: boolean
   /** Receives errors that were not GrpcErrors (bugs, failed dependencies). Default console.error; false for none. */
   logger?: ((entry: ErrorLogEntry) => void) | false
 }
@@ -34,6 +40,9 @@ const defaults = {
   readMaxBytes: 4 * 1024 * 1024,
   writeMaxBytes: Infinity,
   compressMinBytes: 1024,
+  requireConnectProtocolHeader: false,
+  twirpPrefix: '/twirp',
+  twirpLowerCamelJson: false,
   logger: (entry: ErrorLogEntry): void => {
     console.error('middy-grpc: %s failed with %s (request %s):', entry.method ?? 'request', statusName(entry.error.code), entry.requestId ?? '-', entry.cause)
   },
@@ -45,17 +54,23 @@ const lambdaTimeoutMarginMs = 5
 type ProtocolRequest = Request<unknown, unknown, unknown, any, GrpcInternal>
 
 /**
- * The wire protocol: detects it from the request (gRPC-Web binary and text, gRPC), reads the timeout and the one
- * enveloped message (decompressed, within `readMaxBytes`), and on the way out frames the encoded reply or turns any
- * error into the protocol's status.
+ * The wire protocol: detects it from the request (gRPC-Web binary and text, gRPC, Connect, Twirp), reads the
+ * timeout and the one request message (unframed, decompressed, within `readMaxBytes`), and on the way out frames
+ * the encoded reply or turns any error into the protocol's status.
  */
 export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unknown, unknown, unknown, any, GrpcInternal> {
   const options = { ...defaults, ...opts }
-  const protocolOptions: ProtocolOptions = { readMaxBytes: options.readMaxBytes, compressMinBytes: options.compressMinBytes }
+  const protocolOptions: ProtocolOptions = {
+    readMaxBytes: options.readMaxBytes,
+    compressMinBytes: options.compressMinBytes,
+    requireConnectProtocolHeader: options.requireConnectProtocolHeader,
+    twirpPrefix: options.twirpPrefix,
+    twirpLowerCamelJson: options.twirpLowerCamelJson,
+  }
 
   const grpcProtocolBefore = (request: ProtocolRequest): void => {
     const state = requireState(request, 'grpcProtocol')
-    const { protocol, codec, contentType } = detectProtocol(state.http)
+    const { protocol, codec, contentType } = detectProtocol(state.http, options.twirpPrefix)
     const exchange: Exchange = {
       http: state.http,
       contentType,

@@ -13,8 +13,6 @@ export interface RpcState {
   exchange?: Exchange
   /** The request message, unframed and decompressed. */
   requestMessage?: Uint8Array
-  /** No method matched the path (Connect answers 404 there, 501 for a declared method without a handler). */
-  routeNotFound?: boolean
   method?: RpcMethod
   /** The encoded reply, after `protocol.replyOffset` reserved bytes. */
   reply?: Uint8Array

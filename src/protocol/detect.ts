@@ -1,8 +1,10 @@
 import type { CodecName } from '../codec.js'
 import type { HttpRequest, HttpResponse } from '../event.js'
+import { connect } from './connect.js'
 import { grpc } from './grpc.js'
 import { grpcWeb, grpcWebText } from './grpc-web.js'
 import type { Protocol } from './protocol.js'
+import { isTwirpPath, twirp } from './twirp.js'
 
 export interface DetectedProtocol {
   protocol: Protocol
@@ -14,24 +16,38 @@ export interface DetectedProtocol {
 const byContentType = new Map<string, Omit<DetectedProtocol, 'contentType'>>([
   ['application/grpc-web', { protocol: grpcWeb, codec: 'proto' }],
   ['application/grpc-web+proto', { protocol: grpcWeb, codec: 'proto' }],
+  ['application/grpc-web+json', { protocol: grpcWeb, codec: 'json' }],
   ['application/grpc-web-text', { protocol: grpcWebText, codec: 'proto' }],
   ['application/grpc-web-text+proto', { protocol: grpcWebText, codec: 'proto' }],
+  ['application/grpc-web-text+json', { protocol: grpcWebText, codec: 'json' }],
   ['application/grpc', { protocol: grpc, codec: 'proto' }],
   ['application/grpc+proto', { protocol: grpc, codec: 'proto' }],
+  ['application/grpc+json', { protocol: grpc, codec: 'json' }],
+  ['application/proto', { protocol: connect, codec: 'proto' }],
+  ['application/json', { protocol: connect, codec: 'json' }],
+  ['application/protobuf', { protocol: twirp, codec: 'proto' }],
 ])
 
 export const supportedContentTypes = [...byContentType.keys()]
 
+const connectGetCodecs: Record<string, CodecName | undefined> = { proto: 'proto', json: 'json' }
+
 /**
- * The protocol of a request, from its method and content-type. Requests that are not RPCs get plain HTTP answers
- * (thrown as NonRpcResponse): 204 for a CORS preflight, 405 for another method, 415 for another content-type.
+ * The protocol of a request, from its method, content-type and path. Requests that are not RPCs get plain HTTP
+ * answers (thrown as NonRpcResponse): 204 for a CORS preflight, 405 for another method, 415 for another
+ * content-type. Twirp requests are recognised by the prefix of their path (or `application/protobuf`) and get
+ * Twirp's own `bad_route` errors instead.
  */
-export function detectProtocol(http: HttpRequest): DetectedProtocol {
-  if (http.method === 'OPTIONS') throw new NonRpcResponse(204, '', { allow: 'POST, OPTIONS' })
-  if (http.method !== 'POST') {
-    throw new NonRpcResponse(405, `method ${http.method} not allowed: RPCs use POST`, { allow: 'POST, OPTIONS' })
-  }
+export function detectProtocol(http: HttpRequest, twirpPrefix: string): DetectedProtocol {
+  if (http.method === 'OPTIONS') throw new NonRpcResponse(204, '', { allow: 'GET, POST, OPTIONS' })
   const contentType = mediaType(http.headers['content-type'])
+  if (contentType === 'application/protobuf' || isTwirpPath(http.path, twirpPrefix)) {
+    return { protocol: twirp, codec: contentType === 'application/json' ? 'json' : 'proto', contentType }
+  }
+  if (http.method === 'GET') return detectConnectGet(http)
+  if (http.method !== 'POST') {
+    throw new NonRpcResponse(405, `method ${http.method} not allowed: RPCs use POST`, { allow: 'GET, POST, OPTIONS' })
+  }
   const detected = byContentType.get(contentType)
   if (detected === undefined) {
     throw new NonRpcResponse(415, `unsupported content-type "${contentType}"`, {
@@ -39,6 +55,21 @@ export function detectProtocol(http: HttpRequest): DetectedProtocol {
     })
   }
   return { ...detected, contentType }
+}
+
+/** Connect's GET form: `?connect=v1&encoding=proto|json&message=…`. Any other GET is not an RPC. */
+function detectConnectGet(http: HttpRequest): DetectedProtocol {
+  const { query } = http
+  if (query.encoding === undefined && query.message === undefined && query.connect === undefined) {
+    throw new NonRpcResponse(405, 'method GET not allowed: RPCs use POST, or GET with a Connect query', {
+      allow: 'GET, POST, OPTIONS',
+    })
+  }
+  if (http.body.byteLength > 0) throw new NonRpcResponse(415, 'a Connect GET request has no body')
+  // A missing encoding is the client's mistake (invalid_argument, from connect.readRequest); an unknown one is 415.
+  const codec = query.encoding === undefined ? 'proto' : connectGetCodecs[query.encoding]
+  if (codec === undefined) throw new NonRpcResponse(415, `unsupported encoding "${query.encoding}"`)
+  return { protocol: connect, codec, contentType: `application/${codec}` }
 }
 
 function mediaType(contentType: string | undefined): string {

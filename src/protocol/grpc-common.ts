@@ -11,7 +11,7 @@ import type { Exchange, ProtocolRequest } from './protocol.js'
 export function readGrpcRequest(exchange: Exchange, body: Uint8Array): ProtocolRequest {
   const { headers } = exchange.http
   const timeoutMs = parseGrpcTimeout(headers['grpc-timeout'])
-  const requestCompression = findRequestCompression(headers['grpc-encoding'], 'grpc-accept-encoding')
+  const requestCompression = findRequestCompression(headers['grpc-encoding'])
   const responseCompression = negotiateResponseCompression(headers['grpc-accept-encoding'], requestCompression)
   const { readMaxBytes } = exchange.options
   const envelope = decodeSingleEnvelope(body, readMaxBytes)

@@ -9,6 +9,12 @@ export interface ProtocolOptions {
   readMaxBytes: number
   /** Replies smaller than this are sent uncompressed even when the client accepts compression. */
   compressMinBytes: number
+  /** Connect: reject requests without `connect-protocol-version: 1` (or `connect=v1` for GET). */
+  requireConnectProtocolHeader: boolean
+  /** Twirp: the route prefix, `/twirp` by default. */
+  twirpPrefix: string
+  /** Twirp: emit JSON with lowerCamel names instead of the .proto names the Go server uses. */
+  twirpLowerCamelJson: boolean
 }
 
 /** What a protocol reads from a request before the message is decoded. */
@@ -29,6 +35,12 @@ export interface Exchange {
   /** Undefined when the request failed before the call could be set up. */
   call?: RpcCall
   responseCompression: Compression | null
+  /** JSON replies use the .proto field names (Twirp) instead of lowerCamel. */
+  jsonProtoNames?: boolean
+  /** No method matched the path: Connect answers 404, Twirp bad_route (a declared method without handler is 501). */
+  routeNotFound?: boolean
+  /** The request message could not be decoded: Twirp answers malformed. */
+  malformedRequest?: boolean
 }
 
 /** The wire protocol: each file under protocol/ implements one. */
