@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer'
 import { deflateSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib'
 import { GrpcError } from './grpc-error.js'
 import { Status } from './status.js'
@@ -18,9 +19,10 @@ function zlibCompression(
     name,
     compress: (data) => compress(data),
     decompress(data, maxBytes) {
+      let output: Uint8Array
       try {
-        // maxOutputLength must be at least 1.
-        return decompress(data, { maxOutputLength: Math.max(maxBytes, 1) })
+        // maxOutputLength must be finite, at least 1 and at most buffer.constants.MAX_LENGTH.
+        output = decompress(data, { maxOutputLength: Math.min(Math.max(maxBytes, 1), bufferConstants.MAX_LENGTH) })
       } catch (error) {
         if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
           throw new GrpcError(Status.RESOURCE_EXHAUSTED, `decompressed message is larger than the limit ${maxBytes}`, {
@@ -29,6 +31,11 @@ function zlibCompression(
         }
         throw new GrpcError(Status.INTERNAL, `failed to decompress ${name} message`, { cause: error })
       }
+      // A limit of 0 could not be given to zlib.
+      if (output.byteLength > maxBytes) {
+        throw new GrpcError(Status.RESOURCE_EXHAUSTED, `decompressed message is larger than the limit ${maxBytes}`)
+      }
+      return output
     },
   }
 }

@@ -23,17 +23,25 @@ export interface OutgoingHttpResponse {
 // HTTP API and Function URLs pass these through as text; everything else arrives base64.
 const textContentType = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)\b)|\+(json|xml)\b/i
 
+export interface ToLambdaEventOptions {
+  /** `requestContext.protocol` / `requestContext.http.protocol`. Default `HTTP/1.1`. */
+  protocol?: string
+  /** `requestContext.requestId`. Default a random UUID. */
+  requestId?: string
+}
+
 /**
  * Builds the event a Lambda front door would deliver for a request. REST APIs are modelled with binaryMediaTypes
  * `*\/*` (every body base64), the setting the README recommends.
  */
-export function toLambdaEvent(request: IncomingHttpRequest, shape: EventShape): LambdaHttpEvent {
+export function toLambdaEvent(request: IncomingHttpRequest, shape: EventShape, options: ToLambdaEventOptions = {}): LambdaHttpEvent {
   const question = request.url.indexOf('?')
   const path = question === -1 ? request.url : request.url.slice(0, question)
   const rawQuery = question === -1 ? '' : request.url.slice(question + 1)
   const contentType = request.headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? ''
   const hasBody = request.body.byteLength > 0
-  const requestId = randomUUID()
+  const requestId = options.requestId ?? randomUUID()
+  const protocol = options.protocol ?? 'HTTP/1.1'
   const sourceIp = request.remoteAddress ?? '127.0.0.1'
   const now = Date.now()
 
@@ -45,7 +53,7 @@ export function toLambdaEvent(request: IncomingHttpRequest, shape: EventShape): 
       if (key === 'cookie') cookies.push(...value.split(/;\s*/))
       else headers[key] = headers[key] === undefined ? value : `${headers[key]},${value}`
     }
-    const asText = textContentType.test(contentType)
+    const asText = isTextBody(request.headers, contentType)
     const queryStringParameters = groupQuery(rawQuery, true, (values) => values.join(','))
     return {
       version: '2.0',
@@ -60,7 +68,7 @@ export function toLambdaEvent(request: IncomingHttpRequest, shape: EventShape): 
         apiId: 'local',
         domainName: shape === 'url' ? 'local.lambda-url.us-east-1.on.aws' : 'local.execute-api.us-east-1.amazonaws.com',
         domainPrefix: 'local',
-        http: { method: request.method, path, protocol: 'HTTP/1.1', sourceIp, userAgent: headers['user-agent'] ?? '' },
+        http: { method: request.method, path, protocol, sourceIp, userAgent: headers['user-agent'] ?? '' },
         requestId,
         routeKey: '$default',
         stage: '$default',
@@ -100,7 +108,7 @@ export function toLambdaEvent(request: IncomingHttpRequest, shape: EventShape): 
         httpMethod: request.method,
         identity: { sourceIp, userAgent: headers['User-Agent'] ?? headers['user-agent'] ?? null } as never,
         path: `/${stage}${path}`,
-        protocol: 'HTTP/1.1',
+        protocol,
         requestId,
         requestTimeEpoch: now,
         resourceId: 'local',
@@ -112,7 +120,7 @@ export function toLambdaEvent(request: IncomingHttpRequest, shape: EventShape): 
     }
   }
 
-  const asText = textContentType.test(contentType)
+  const asText = isTextBody(request.headers, contentType)
   const body = hasBody ? Buffer.from(request.body).toString(asText ? 'utf8' : 'base64') : ''
   const requestContext = { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/local/0' } }
   // ALB passes query strings through still URL-encoded.
@@ -135,6 +143,12 @@ export function toLambdaEvent(request: IncomingHttpRequest, shape: EventShape): 
         body,
         isBase64Encoded: hasBody && !asText,
       }
+}
+
+/** Assumed: a compressed body is never passed as text, whatever its content-type. */
+function isTextBody(headers: IncomingHttpRequest['headers'], contentType: string): boolean {
+  const encoding = headers.find(([name]) => name.toLowerCase() === 'content-encoding')?.[1]
+  return textContentType.test(contentType) && (encoding === undefined || encoding === 'identity')
 }
 
 function groupQuery<T>(rawQuery: string, decode: boolean, pick: (values: string[]) => T): Record<string, T> | null {
@@ -210,4 +224,101 @@ export function fromLambdaResult(result: unknown, shape: EventShape): OutgoingHt
   for (const cookie of value.cookies ?? []) headers.push(['set-cookie', cookie])
   const body = value.body === undefined ? Buffer.alloc(0) : Buffer.from(value.body, value.isBase64Encoded ? 'base64' : 'utf8')
   return { status: value.statusCode ?? 200, headers, body }
+}
+
+/** A Lambda result as the front door reads it: an HTTP response, or the reason the front door rejects it. */
+export type LambdaResultCheck =
+  | { ok: true; response: OutgoingHttpResponse; notes: string[] }
+  | { ok: false; reason: string }
+
+const base64Text = /^[A-Za-z0-9+/\s]*={0,2}\s*$/
+
+/**
+ * Validates a Lambda result the way the front door of `shape` would, then reads it with fromLambdaResult. HTTP API
+ * (v2) and Function URLs infer a 200 `application/json` response from a result without `statusCode`; REST APIs and
+ * ALB reject it. `undefined` and `null` are rejected everywhere: they are nearly always a handler bug.
+ */
+export function checkLambdaResult(result: unknown, shape: EventShape): LambdaResultCheck {
+  if (result === undefined || result === null) return { ok: false, reason: `the handler returned ${String(result)}` }
+  const infers = shape === 'v2' || shape === 'url'
+  if (typeof result !== 'object' || Array.isArray(result) || !('statusCode' in result)) {
+    if (!infers) {
+      return { ok: false, reason: `the result must be an object with a statusCode, got ${describe(result)}` }
+    }
+    const body = typeof result === 'string' ? result : JSON.stringify(result)
+    return {
+      ok: true,
+      response: { status: 200, headers: [['content-type', 'application/json']], body: Buffer.from(body) },
+      notes: [`the result has no statusCode: answered 200 application/json with the result as body, as HTTP API and Function URLs do`],
+    }
+  }
+  const value = result as Record<string, unknown>
+  const { statusCode, body, headers, multiValueHeaders, isBase64Encoded, cookies } = value
+  if (typeof statusCode !== 'number' || !Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) {
+    return { ok: false, reason: `statusCode must be an integer from 100 to 599, got ${describe(statusCode)}` }
+  }
+  if (body !== undefined && body !== null && typeof body !== 'string') {
+    return { ok: false, reason: `body must be a string, got ${describe(body)}` }
+  }
+  if (isBase64Encoded !== undefined && typeof isBase64Encoded !== 'boolean') {
+    return { ok: false, reason: `isBase64Encoded must be a boolean, got ${describe(isBase64Encoded)}` }
+  }
+  if (isBase64Encoded === true && typeof body === 'string' && !base64Text.test(body)) {
+    return { ok: false, reason: 'isBase64Encoded is true but body is not base64' }
+  }
+  if (headers !== undefined && headers !== null) {
+    if (typeof headers !== 'object' || Array.isArray(headers)) return { ok: false, reason: `headers must be an object, got ${describe(headers)}` }
+    for (const [name, v] of Object.entries(headers)) {
+      if (!isScalar(v)) return { ok: false, reason: `header "${name}" must be a string, number or boolean, got ${describe(v)}` }
+    }
+  }
+  if (multiValueHeaders !== undefined && multiValueHeaders !== null) {
+    if (typeof multiValueHeaders !== 'object' || Array.isArray(multiValueHeaders)) {
+      return { ok: false, reason: `multiValueHeaders must be an object, got ${describe(multiValueHeaders)}` }
+    }
+    for (const [name, values] of Object.entries(multiValueHeaders)) {
+      if (!Array.isArray(values) || !values.every(isScalar)) {
+        return { ok: false, reason: `multiValueHeaders "${name}" must be an array of strings, got ${describe(values)}` }
+      }
+    }
+  }
+  if (cookies !== undefined && (!Array.isArray(cookies) || !cookies.every((c) => typeof c === 'string'))) {
+    return { ok: false, reason: `cookies must be an array of strings, got ${describe(cookies)}` }
+  }
+  const notes: string[] = []
+  if (shape === 'alb-multi' && headers && Object.keys(headers).length > 0) {
+    notes.push('a multi-value ALB target group ignores `headers`: use multiValueHeaders')
+  }
+  if ((shape === 'alb' || shape === 'v2' || shape === 'url') && multiValueHeaders && Object.keys(multiValueHeaders).length > 0) {
+    notes.push(`the ${shape} front door ignores \`multiValueHeaders\`: use headers`)
+  }
+  if (cookies !== undefined && shape !== 'v2' && shape !== 'url') notes.push(`the ${shape} front door ignores \`cookies\``)
+  // fromLambdaResult reads only the header fields the shape's front door reads; cookies exist only for v2 and URLs.
+  const readable = shape === 'v2' || shape === 'url' ? value : { ...value, cookies: undefined }
+  return { ok: true, response: fromLambdaResult(readable, shape), notes }
+}
+
+function isScalar(value: unknown): boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`
+  if (typeof value === 'object') return 'an object'
+  return `${typeof value} ${String(value)}`
+}
+
+/**
+ * The response a front door gives when the function failed, timed out or returned a malformed result: API Gateway's
+ * 502 `{"message": "Internal server error"}` (used for Function URLs too), ALB's 502 page.
+ */
+export function functionErrorResponse(shape: EventShape): OutgoingHttpResponse {
+  if (shape !== 'alb' && shape !== 'alb-multi') {
+    return { status: 502, headers: [['content-type', 'application/json']], body: Buffer.from('{"message":"Internal server error"}') }
+  }
+  const html =
+    '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n'
+  return { status: 502, headers: [['content-type', 'text/html']], body: Buffer.from(html) }
 }
