@@ -7,6 +7,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   LambdaFunctionURLEvent,
 } from 'aws-lambda'
+import { Readable } from 'node:stream'
 
 /** The Lambda HTTP front doors: API Gateway REST (v1), HTTP API (v2), Function URL, ALB (single/multi-value). */
 export type EventShape = 'v1' | 'v2' | 'url' | 'alb' | 'alb-multi'
@@ -32,8 +33,15 @@ export interface HttpResponse {
   status: number
   /** Lower-case names, single values. */
   headers: Record<string, string>
-  /** Bytes travel base64-encoded; a string travels as it is. */
-  body: Uint8Array | string
+  /** Bytes travel base64-encoded; a string travels as it is; chunks only through Lambda response streaming. */
+  body: Uint8Array | string | AsyncIterable<Uint8Array>
+}
+
+/** What a streamified Middy handler returns: Middy writes the prelude and pipes the body into the response stream. */
+export interface StreamingResult {
+  statusCode: number
+  headers: Record<string, string>
+  body: Readable | string
 }
 
 /** Largest result body (after base64) a buffered front door lets out: Lambda's 6 MB response payload, ALB's 1 MB. */
@@ -86,9 +94,26 @@ function decodeBody(body: string | null | undefined, isBase64Encoded: boolean | 
 
 function readV2Headers(event: APIGatewayProxyEventV2): Record<string, string | undefined> {
   // HTTP API and Function URLs already lower-case and comma-join; cookies arrive apart from the headers.
-  const headers = event.headers ?? {}
+  let headers = event.headers ?? {}
+  // ...unless a middleware in front renamed them (@middy/http-header-normalizer with `canonical: true`).
+  for (const name in headers) {
+    if (name !== name.toLowerCase()) {
+      headers = lowerCaseNames(headers)
+      break
+    }
+  }
   if (event.cookies === undefined || event.cookies.length === 0) return headers
   return { ...headers, cookie: event.cookies.join('; ') }
+}
+
+function lowerCaseNames(headers: Record<string, string | undefined>): Record<string, string | undefined> {
+  const lowered: Record<string, string | undefined> = {}
+  for (const name of Object.keys(headers)) {
+    const key = name.toLowerCase()
+    const value = headers[name]
+    lowered[key] = lowered[key] === undefined || value === undefined ? value ?? lowered[key] : `${lowered[key]},${value}`
+  }
+  return lowered
 }
 
 function readV1Headers(
@@ -175,8 +200,21 @@ const reasonPhrases: Record<number, string> = {
   504: 'Gateway Timeout',
 }
 
+/** Through Lambda response streaming, bodies go out raw and headers single-valued, whatever the event's shape. */
+export function writeStreamingResult(response: HttpResponse): StreamingResult {
+  const { body } = response
+  return {
+    statusCode: response.status,
+    headers: response.headers,
+    body: typeof body === 'string' ? body : Readable.from(body instanceof Uint8Array ? [body] : body),
+  }
+}
+
 /** The response in the shape of the event it answers: multi-value headers mirrored, binary bodies base64. */
 export function writeLambdaResult(shape: EventShape, response: HttpResponse): LambdaHttpResult {
+  if (typeof response.body === 'object' && !(response.body instanceof Uint8Array)) {
+    throw new TypeError('middy-grpc: a streamed body needs streamifyResponse')
+  }
   const isBinary = typeof response.body !== 'string'
   const body = isBinary ? toBase64(response.body as Uint8Array) : (response.body as string)
   const isBase64Encoded = isBinary && body !== ''

@@ -1,6 +1,6 @@
 export { grpcFraming, type GrpcFramingOptions } from './grpc-framing.js'
 export { grpcRouter, type GrpcHandler } from './router.js'
-export { grpcHttpEvent } from './middlewares/http-event.js'
+export { grpcHttpEvent, type GrpcHttpEventOptions } from './middlewares/http-event.js'
 export { grpcProtocol, type GrpcProtocolOptions, type ErrorLogEntry } from './middlewares/protocol.js'
 export { grpcMessages, type GrpcMessagesOptions, type GrpcEvent } from './middlewares/messages.js'
 export { GrpcError, type GrpcErrorOptions, type ErrorDetail, type ErrorDetailInit } from './grpc-error.js'

@@ -14,7 +14,7 @@ interface Call {
   headers?: Record<string, string>
   body?: string | Uint8Array
   shape?: EventShape
-  handler?: (event: unknown, context: unknown) => Promise<unknown>
+  handler?: typeof lambda
 }
 
 async function invoke({ method = 'POST', path = '/test.v1.TestService/Echo', headers = {}, body = '', shape = 'v2', handler = lambda }: Call) {
@@ -22,7 +22,7 @@ async function invoke({ method = 'POST', path = '/test.v1.TestService/Echo', hea
     { method, url: path, headers: Object.entries(headers), body: typeof body === 'string' ? Buffer.from(body) : body },
     shape,
   )
-  const response = fromLambdaResult(await handler(event, createLambdaContext(10_000)), shape)
+  const response = fromLambdaResult(await handler(event as never, createLambdaContext(10_000)), shape)
   return { ...response, headers: Object.fromEntries(response.headers), text: response.body.toString('utf8') }
 }
 

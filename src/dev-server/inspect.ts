@@ -58,9 +58,21 @@ export function findRpcStatus(
   protocol: string,
   headers: readonly (readonly [string, string])[],
   body: Uint8Array,
-): { code: number; message?: string } | undefined {
+): { code: number | string; message?: string } | undefined {
   const fromHeaders = readStatusFields(headers)
   if (fromHeaders !== undefined) return fromHeaders
+  if (protocol === 'connect' || protocol === 'twirp') {
+    // Connect unary and Twirp errors: a JSON body with a string code, Connect's `message`, Twirp's `msg`.
+    if (!mediaType(headerOf(headers, 'content-type')).endsWith('json') || body.byteLength === 0 || body.byteLength > 65536) return undefined
+    try {
+      const error = JSON.parse(Buffer.from(body).toString('utf8')) as { code?: unknown; message?: unknown; msg?: unknown }
+      if (typeof error.code !== 'string') return undefined
+      const message = typeof error.message === 'string' ? error.message : typeof error.msg === 'string' ? error.msg : undefined
+      return { code: error.code, message }
+    } catch {
+      return undefined
+    }
+  }
   if (protocol === 'grpc-web' || protocol === 'grpc-web-text') {
     const trailer = readFrames(wireBytes(protocol, body)).find((frame) => (frame.flags & 0x80) !== 0 && (frame.flags & 0x01) === 0)
     if (trailer === undefined) return undefined
@@ -71,6 +83,11 @@ export function findRpcStatus(
     }
     return readStatusFields(fields)
   }
+  return undefined
+}
+
+function headerOf(headers: readonly (readonly [string, string])[], name: string): string | undefined {
+  for (const [key, value] of headers) if (key.toLowerCase() === name) return value
   return undefined
 }
 
@@ -94,10 +111,12 @@ function safeDecodeURIComponent(value: string): string {
 }
 
 /** `grpc-status 5 NOT_FOUND "no such user"`, or `HTTP 415`. */
-export function describeStatus(httpStatus: number, rpc: { code: number; message?: string } | undefined): string {
+/** `grpc-status 5 NOT_FOUND "no such user"`, `HTTP 404 not_found "no such user"` (Connect, Twirp) or `HTTP 415`. */
+export function describeStatus(httpStatus: number, rpc: { code: number | string; message?: string } | undefined): string {
   if (rpc === undefined) return `HTTP ${httpStatus}`
-  const name = isStatusCode(rpc.code) ? statusName(rpc.code) : 'INVALID'
   const message = rpc.message ? ` ${JSON.stringify(rpc.message.length > 120 ? `${rpc.message.slice(0, 120)}…` : rpc.message)}` : ''
+  if (typeof rpc.code === 'string') return `HTTP ${httpStatus} ${rpc.code}${message}`
+  const name = isStatusCode(rpc.code) ? statusName(rpc.code) : 'INVALID'
   return `grpc-status ${rpc.code} ${name}${message}${httpStatus === 200 ? '' : ` (HTTP ${httpStatus})`}`
 }
 

@@ -7,6 +7,7 @@ import { GrpcError } from '../grpc-error.js'
 import { NonRpcResponse } from '../protocol/detect.js'
 import { buildMethodTable, findMethod, isReflectionService, type ServiceDefinition } from '../methods.js'
 import { Status } from '../status.js'
+import { toAsyncIterable } from '../stream.js'
 import { requireState, type GrpcInternal } from './state.js'
 
 /** The event a handler behind grpcFraming receives. */
@@ -52,8 +53,11 @@ export function grpcMessages(options: GrpcMessagesOptions): MiddlewareObj<GrpcEv
     if (method.requestStream) {
       throw new GrpcError(Status.UNIMPLEMENTED, `${method.path}: client and bidirectional streaming cannot run on Lambda`)
     }
-    if (method.responseStream) {
-      throw new GrpcError(Status.UNIMPLEMENTED, `${method.path}: server streaming is not supported`)
+    if (method.responseStream && state.protocol?.stream === undefined) {
+      throw new GrpcError(
+        Status.UNIMPLEMENTED,
+        `${method.path} is server-streaming: call it with gRPC, gRPC-Web or Connect streaming (application/connect+proto)`,
+      )
     }
     state.method = method
     call.method = method
@@ -71,8 +75,18 @@ export function grpcMessages(options: GrpcMessagesOptions): MiddlewareObj<GrpcEv
     const state = requireState(request, 'grpcMessages')
     const { method, protocol, exchange } = state
     if (method === undefined || protocol === undefined || exchange === undefined) return
-    state.reply = encodeMessage(method.responseType, request.response, protocol.replyOffset, exchange.codec, exchange.jsonProtoNames)
+    const encode = (reply: unknown): Uint8Array =>
+      encodeMessage(method.responseType, reply, protocol.replyOffset, exchange.codec, exchange.jsonProtoNames)
+    if (method.responseStream) {
+      state.replyStream = mapAsync(toAsyncIterable(request.response), encode)
+    } else {
+      state.reply = encode(request.response)
+    }
   }
 
   return { before: grpcMessagesBefore, after: grpcMessagesAfter }
+}
+
+async function* mapAsync<T, U>(source: AsyncIterable<T>, map: (item: T) => U): AsyncGenerator<U> {
+  for await (const item of source) yield map(item)
 }

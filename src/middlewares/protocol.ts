@@ -3,9 +3,10 @@ import { RpcCall, deadlineExceeded } from '../call.js'
 import { base64Length, frontDoorMaxBytes, type HttpResponse } from '../event.js'
 import { GrpcError } from '../grpc-error.js'
 import { NonRpcResponse, detectProtocol } from '../protocol/detect.js'
-import type { Exchange, ProtocolOptions } from '../protocol/protocol.js'
+import type { Exchange, ProtocolOptions, StreamWriter } from '../protocol/protocol.js'
+import { collectStream, openStream, streamingMaxBytes } from '../stream.js'
 import { Status, statusName } from '../status.js'
-import { requireState, getState, type GrpcInternal } from './state.js'
+import { requireState, getState, type GrpcInternal, type RpcState } from './state.js'
 
 export interface ErrorLogEntry {
   /** What the client was told. */
@@ -32,6 +33,8 @@ export interface GrpcProtocolOptions {
   twirpPrefix?: string
   /** Twirp: JSON replies with lowerCamel names instead of the .proto names the Go server uses. Default false. */
   twirpLowerCamelJson?: boolean
+  /** The Middy handler is streamified: server streams are written as they are produced. Default false. */
+  streamifyResponse?: boolean
   /** Receives errors that were not GrpcErrors (bugs, failed dependencies). Default console.error; false for none. */
   logger?: ((entry: ErrorLogEntry) => void) | false
 }
@@ -43,6 +46,7 @@ const defaults = {
   requireConnectProtocolHeader: false,
   twirpPrefix: '/twirp',
   twirpLowerCamelJson: false,
+  streamifyResponse: false,
   logger: (entry: ErrorLogEntry): void => {
     console.error('middy-grpc: %s failed with %s (request %s):', entry.method ?? 'request', statusName(entry.error.code), entry.requestId ?? '-', entry.cause)
   },
@@ -92,10 +96,11 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
     state.requestMessage = message
   }
 
-  const grpcProtocolAfter = (request: ProtocolRequest): void => {
+  const grpcProtocolAfter = (request: ProtocolRequest): void | Promise<void> => {
     const state = requireState(request, 'grpcProtocol')
-    const { protocol, exchange, reply } = state
+    const { protocol, exchange, reply, replyStream } = state
     if (protocol === undefined || exchange?.call === undefined) return
+    if (replyStream !== undefined) return writeStream(request, state, protocol.stream!, replyStream)
     exchange.call.dispose()
     // Reached when the handler ran past a deadline nothing raced it against (no grpcRouter, no Lambda context).
     if (Date.now() > exchange.call.deadline) throw deadlineExceeded()
@@ -106,7 +111,7 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
     }
     const response = protocol.writeReply(exchange, reply)
     const responseBytes = encodedBodyBytes(response)
-    const limit = frontDoorMaxBytes(state.shape)
+    const limit = options.streamifyResponse ? streamingMaxBytes : frontDoorMaxBytes(state.shape)
     if (responseBytes > limit) {
       throw new GrpcError(
         Status.RESOURCE_EXHAUSTED,
@@ -114,6 +119,30 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
       )
     }
     state.response = response
+  }
+
+  const writeStream = async (
+    request: ProtocolRequest,
+    state: RpcState,
+    writer: StreamWriter,
+    replies: AsyncIterable<Uint8Array>,
+  ): Promise<void> => {
+    const exchange = state.exchange!
+    const toError = (thrown: unknown): GrpcError => failCall(request, state, thrown)
+    state.response = options.streamifyResponse
+      ? await openStream(exchange, writer, replies, toError)
+      : await collectStream(exchange, writer, replies, frontDoorMaxBytes(state.shape), toError)
+  }
+
+  /** Maps what was thrown to the status to send, stops the call, and logs what the client will not see. */
+  const failCall = (request: ProtocolRequest, state: RpcState, thrown: unknown): GrpcError => {
+    const exchange = state.exchange!
+    const error = toGrpcError(thrown, exchange)
+    exchange.call?.abort(error)
+    if (error !== thrown && options.logger !== false && error.code !== Status.DEADLINE_EXCEEDED) {
+      options.logger({ error, cause: thrown, method: state.method?.path, requestId: request.context?.awsRequestId })
+    }
+    return error
   }
 
   const grpcProtocolOnError = (request: ProtocolRequest): void => {
@@ -125,11 +154,7 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
     }
     const { protocol, exchange } = state
     if (protocol === undefined || exchange === undefined) return
-    const error = toGrpcError(request.error, exchange)
-    exchange.call?.abort(error)
-    if (error !== request.error && options.logger !== false && error.code !== Status.DEADLINE_EXCEEDED) {
-      options.logger({ error, cause: request.error, method: state.method?.path, requestId: request.context?.awsRequestId })
-    }
+    const error = failCall(request, state, request.error)
     try {
       state.response = protocol.writeError(exchange, error)
     } catch {
@@ -154,5 +179,7 @@ function lambdaRemainingMs(context: unknown): number | undefined {
 }
 
 function encodedBodyBytes(response: HttpResponse): number {
-  return typeof response.body === 'string' ? Buffer.byteLength(response.body) : base64Length(response.body.byteLength)
+  const { body } = response
+  if (typeof body === 'string') return Buffer.byteLength(body)
+  return body instanceof Uint8Array ? base64Length(body.byteLength) : 0
 }

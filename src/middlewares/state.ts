@@ -16,6 +16,8 @@ export interface RpcState {
   method?: RpcMethod
   /** The encoded reply, after `protocol.replyOffset` reserved bytes. */
   reply?: Uint8Array
+  /** A server stream's replies, each encoded (after reserved bytes) as it is produced. */
+  replyStream?: AsyncIterable<Uint8Array>
   /** The response, before it takes the event's shape. */
   response?: HttpResponse
 }

@@ -44,13 +44,13 @@ export const connect: Protocol = {
       // An unknown path is a 404 (the conformance suite checks it); a declared method without handler stays 501.
       status: exchange.routeNotFound ? 404 : codeToHttpStatus(error.code),
       headers,
-      body: formatConnectError(error),
+      body: JSON.stringify(connectErrorJson(error)),
     }
   },
 }
 
 /** `{"code","message","details":[{"type","value"}]}`: no message key when empty, values unpadded base64. */
-export function formatConnectError(error: GrpcError): string {
+export function connectErrorJson(error: GrpcError): object {
   const json: { code: string; message?: string; details?: { type: string; value: string }[] } = {
     code: connectCodeName(error.code),
   }
@@ -58,7 +58,7 @@ export function formatConnectError(error: GrpcError): string {
   if (error.details.length > 0) {
     json.details = error.details.map((detail) => ({ type: detail.type, value: encodeBinaryHeader(detail.value) }))
   }
-  return JSON.stringify(json)
+  return json
 }
 
 function copyTrailers(headers: Record<string, string>, trailers: Metadata | undefined): void {
@@ -68,7 +68,7 @@ function copyTrailers(headers: Record<string, string>, trailers: Metadata | unde
   for (const name of Object.keys(prefixed)) headers[`trailer-${name}`] = prefixed[name]
 }
 
-function checkProtocolVersion(version: string | undefined, expected: string, required: boolean, what: string): void {
+export function checkProtocolVersion(version: string | undefined, expected: string, required: boolean, what: string): void {
   if (version === undefined ? required : version !== expected) {
     throw new GrpcError(
       Status.INVALID_ARGUMENT,

@@ -1,6 +1,7 @@
 import type { CodecName } from '../codec.js'
 import type { HttpRequest, HttpResponse } from '../event.js'
 import { connect } from './connect.js'
+import { connectStream } from './connect-stream.js'
 import { grpc } from './grpc.js'
 import { grpcWeb, grpcWebText } from './grpc-web.js'
 import type { Protocol } from './protocol.js'
@@ -25,6 +26,8 @@ const byContentType = new Map<string, Omit<DetectedProtocol, 'contentType'>>([
   ['application/grpc+json', { protocol: grpc, codec: 'json' }],
   ['application/proto', { protocol: connect, codec: 'proto' }],
   ['application/json', { protocol: connect, codec: 'json' }],
+  ['application/connect+proto', { protocol: connectStream, codec: 'proto' }],
+  ['application/connect+json', { protocol: connectStream, codec: 'json' }],
   ['application/protobuf', { protocol: twirp, codec: 'proto' }],
 ])
 

@@ -1,9 +1,18 @@
 import { envelopeHeaderBytes, flagTrailer, writeEnvelopeHeader } from '../envelope.js'
-import { toBase64 } from '../event.js'
+import { toBase64, type HttpResponse } from '../event.js'
 import { GrpcError } from '../grpc-error.js'
 import { Status } from '../status.js'
 import { frameReply, grpcResponseHeaders, grpcTrailerFields, readGrpcRequest } from './grpc-common.js'
-import type { Exchange, Protocol } from './protocol.js'
+import type { Exchange, Protocol, StreamWriter } from './protocol.js'
+
+const binaryStream: StreamWriter = {
+  head: (exchange) => ({
+    status: 200,
+    headers: grpcResponseHeaders(exchange, replyContentType(exchange), exchange.responseCompression !== null),
+  }),
+  frame: (exchange, reply) => frameReply(exchange, reply).frame,
+  end: (exchange, error) => ({ frame: encodeTrailerFrame(grpcTrailerFields(exchange, error)) }),
+}
 
 /**
  * gRPC-Web: the status travels in a trailer frame (flag 0x80) at the end of the body, so no HTTP trailers are
@@ -29,6 +38,7 @@ export const grpcWeb: Protocol = {
       body: encodeTrailerFrame(grpcTrailerFields(exchange, error)),
     }
   },
+  stream: binaryStream,
 }
 
 /** gRPC-Web text: the same frames, base64 both ways (browsers without binary XHR, and `mode: grpcwebtext`). */
@@ -38,14 +48,26 @@ export const grpcWebText: Protocol = {
   readRequest: (exchange) => readGrpcRequest(exchange, decodeGrpcWebText(exchange.http.body)),
   writeReply: (exchange, reply) => toText(grpcWeb.writeReply(exchange, reply)),
   writeError: (exchange, error) => toText(grpcWeb.writeError(exchange, error)),
+  stream: {
+    ...binaryStream,
+    head: (exchange) => {
+      const head = binaryStream.head(exchange)
+      head.headers['content-type'] = textContentType
+      return head
+    },
+    base64Body: true,
+  },
 }
 
+const textContentType = 'application/grpc-web-text+proto'
+
 function replyContentType(exchange: Exchange): string {
+  if (exchange.codec === 'json') return 'application/grpc-web+json'
   return exchange.contentType === 'application/grpc-web' ? exchange.contentType : 'application/grpc-web+proto'
 }
 
-function toText(response: ReturnType<Protocol['writeReply']>): ReturnType<Protocol['writeReply']> {
-  response.headers['content-type'] = 'application/grpc-web-text+proto'
+function toText(response: HttpResponse): HttpResponse {
+  response.headers['content-type'] = textContentType
   // One base64 pass over the whole frame sequence: grpc-web JS decodes only 4-character-aligned text.
   response.body = toBase64(response.body as Uint8Array)
   return response

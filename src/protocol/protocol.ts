@@ -52,4 +52,20 @@ export interface Protocol {
   /** `reply` holds the encoded message after `replyOffset` reserved bytes. */
   writeReply(exchange: Exchange, reply: Uint8Array): HttpResponse
   writeError(exchange: Exchange, error: GrpcError): HttpResponse
+  /** Server streaming, for the protocols that have it. */
+  readonly stream?: StreamWriter
+}
+
+/** The pieces of a server-streaming reply: status and headers first, a frame per message, then the end. */
+export interface StreamWriter {
+  head(exchange: Exchange): { status: number; headers: Record<string, string> }
+  /** `reply` holds the encoded message after `replyOffset` reserved bytes. */
+  frame(exchange: Exchange, reply: Uint8Array): Uint8Array
+  /**
+   * What ends the stream: a closing frame, or (gRPC, when the whole reply is buffered) status fields for the
+   * response headers.
+   */
+  end(exchange: Exchange, error: GrpcError | undefined, buffered: boolean): { frame?: Uint8Array; headers?: Record<string, string> }
+  /** gRPC-Web text: every chunk of the body travels base64-encoded. */
+  readonly base64Body?: boolean
 }

@@ -1,0 +1,16 @@
+/**
+ * The local gateway: `createDevServer` serves a Lambda handler over HTTP/1.1 and h2c. Not part of the package's main
+ * entry, so that nothing here is loaded into a Lambda.
+ */
+export { createDevServer, type DevServer, type DevServerOptions, type LambdaHandler } from './server.js'
+export {
+  toLambdaEvent,
+  fromLambdaResult,
+  checkLambdaResult,
+  createLambdaContext,
+  functionErrorResponse,
+  type IncomingHttpRequest,
+  type OutgoingHttpResponse,
+  type LambdaResultCheck,
+  type ToLambdaEventOptions,
+} from './lambda-event.js'
