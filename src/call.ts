@@ -31,6 +31,8 @@ export class RpcCall<Req = any, Res = any> {
   #responseTrailer?: Metadata
   #abortController?: AbortController
   #abortTimer?: ReturnType<typeof setTimeout>
+  /** @internal What the handler threw, kept for onError: @middy/http-error-handler may replace request.error first. */
+  handlerError?: unknown
 
   constructor(init: {
     protocol: ProtocolName

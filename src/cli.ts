@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { EventShape } from './event.js'
 import { createDevServer, type DevServer, type LambdaHandler } from './dev-server/server.js'
+import { installAwsLambdaGlobal } from './dev-server/streaming.js'
 
 const usage = `Usage: middy-grpc serve <handler-module>[#export] [options]
 
@@ -90,10 +91,12 @@ function parseInteger(option: string, text: string, min: number, max: number): n
 
 /** Imports `module[#export]` relative to the working directory; the export defaults to `handler`. */
 async function loadHandler(target: string): Promise<{ handler: LambdaHandler; label: string }> {
-  const hash = target.lastIndexOf('#')
+  const hash = existsSync(resolve(target)) ? -1 : target.lastIndexOf('#')
   const modulePath = hash === -1 ? target : target.slice(0, hash)
   const exportName = hash === -1 || hash === target.length - 1 ? 'handler' : target.slice(hash + 1)
   const file = resolve(modulePath)
+  // Streamified handlers (Lambda response streaming) call awslambda.streamifyResponse while their module loads.
+  installAwsLambdaGlobal()
   if (!existsSync(file) || !statSync(file).isFile()) throw new CliError(`cannot find handler module ${modulePath} (looked for ${file})`)
   let module: Record<string, unknown>
   try {

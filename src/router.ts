@@ -24,6 +24,11 @@ export function grpcRouter(handlers: Record<string, GrpcHandler>): GrpcHandler {
     if (handler === undefined) {
       throw new GrpcError(Status.UNIMPLEMENTED, `method ${call.method.path} is not implemented`)
     }
-    return raceDeadline(call, (async () => handler(event, context, options))())
+    try {
+      return await raceDeadline(call, (async () => handler(event, context, options))())
+    } catch (error) {
+      call.handlerError = error
+      throw error
+    }
   }
 }

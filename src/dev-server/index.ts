@@ -3,6 +3,7 @@
  * entry, so that nothing here is loaded into a Lambda.
  */
 export { createDevServer, type DevServer, type DevServerOptions, type LambdaHandler } from './server.js'
+export { installAwsLambdaGlobal, isStreamingHandler, type LambdaResponseStream } from './streaming.js'
 export {
   toLambdaEvent,
   fromLambdaResult,

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import {
+  constants as http2Constants,
   createServer as createHttp2Server,
   type IncomingHttpHeaders,
   type OutgoingHttpHeaders,
@@ -19,6 +20,7 @@ import {
   type IncomingHttpRequest,
   type OutgoingHttpResponse,
 } from './lambda-event.js'
+import { createResponseStream, isStreamingHandler, parseTrailerFrame, type StreamTarget } from './streaming.js'
 
 /** A Lambda handler: async (Middy), or callback style. */
 export type LambdaHandler = (event: any, context: Context, callback: (error?: unknown, result?: unknown) => void) => unknown
@@ -41,6 +43,11 @@ export interface DevServerOptions {
   logger?: ((line: string) => void) | false
   /** `context.functionName`. Default `middy-grpc-local`. */
   functionName?: string
+  /**
+   * Invoke the handler with Lambda response streaming, `(event, responseStream, context)`. Default: whether it was
+   * wrapped by the `awslambda.streamifyResponse` of `installAwsLambdaGlobal()` (the CLI installs it).
+   */
+  streaming?: boolean
 }
 
 export interface DevServer {
@@ -65,6 +72,50 @@ const corsSafelisted = new Set(['cache-control', 'content-language', 'content-le
 
 interface Reply extends OutgoingHttpResponse {
   trailers: [string, string][]
+}
+
+type Transport = 'HTTP/1.1' | 'HTTP/2'
+
+/** A buffered reply: headers (with the length), body, trailers; headers alone when there is neither. */
+function sendReply(target: StreamTarget, reply: Reply): void {
+  const end = reply.body.byteLength === 0 && reply.trailers.length === 0
+  target.respond(reply.status, reply.headers, { end, trailers: reply.trailers.length > 0, contentLength: reply.body.byteLength })
+  if (end) return
+  if (reply.body.byteLength > 0) void target.write(reply.body)
+  target.end(reply.trailers)
+}
+
+function writeWithBackpressure(stream: NodeJS.WritableStream & { destroyed: boolean }, chunk: Uint8Array): Promise<void> {
+  if (stream.destroyed) return Promise.resolve()
+  return new Promise<void>((resolve) => {
+    if (stream.write(chunk)) return resolve()
+    const done = (): void => {
+      stream.off('drain', done)
+      stream.off('close', done)
+      resolve()
+    }
+    stream.on('drain', done)
+    stream.on('close', done)
+  })
+}
+
+function frame5(flags: number, data: Uint8Array): Buffer {
+  const bytes = Buffer.alloc(5 + data.byteLength)
+  bytes[0] = flags
+  bytes.writeUInt32BE(data.byteLength, 1)
+  bytes.set(data, 5)
+  return bytes
+}
+
+/** The error of a Connect end-stream frame, for the log line. */
+function connectEndStatus(data: Uint8Array): { code: string; message?: string } | undefined {
+  try {
+    const end = JSON.parse(Buffer.from(data).toString('utf8')) as { error?: { code?: unknown; message?: unknown } }
+    if (typeof end.error?.code !== 'string') return undefined
+    return { code: end.error.code, message: typeof end.error.message === 'string' ? end.error.message : undefined }
+  } catch {
+    return undefined
+  }
 }
 
 /**
@@ -92,68 +143,141 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
   const busy = new Map<Socket, number>()
   let closing = false
 
-  async function invoke(request: IncomingHttpRequest, transport: 'HTTP/1.1' | 'HTTP/2'): Promise<Reply> {
+  const streaming = options.streaming ?? isStreamingHandler(handler)
+
+  /** One call: preflight, event, handler, validation, then the reply goes to `target`; one log line at the end. */
+  async function invoke(request: IncomingHttpRequest, transport: Transport, target: StreamTarget): Promise<void> {
     const started = performance.now()
     const contentType = headerValue(request.headers, 'content-type')
     const path = request.url
     const protocol = describeProtocol(request.method, path, contentType)
     const notes: string[] = []
-    let detail = ''
-    let reply: Reply
+    const finish = (status: string, detail = ''): void => {
+      const duration = (performance.now() - started).toFixed(1)
+      log(`${request.method} ${path} ${protocol} ${transport} → ${status}${detail} ${duration} ms`)
+      for (const note of notes) log(note.startsWith('  ') ? note : `  ! ${note}`)
+    }
 
     if (cors && isPreflight(request)) {
-      reply = { ...preflightResponse(request), trailers: [] }
-      detail = ' (CORS preflight answered by the dev server)'
-    } else {
-      const requestId = randomUUID()
-      const event = toLambdaEvent(withForwardedHeaders(request), eventShape, {
-        protocol: transport === 'HTTP/2' ? 'HTTP/2.0' : 'HTTP/1.1',
-        requestId,
-      })
-      const eventBytes = Buffer.byteLength(JSON.stringify(event))
-      if (eventBytes > lambdaPayloadMaxBytes) {
-        notes.push(`the event is ${eventBytes} bytes: Lambda rejects invoke payloads over 6 MB (413 Request Entity Too Large)`)
-      }
-      if ((eventShape === 'alb' || eventShape === 'alb-multi') && request.body.byteLength > albMaxBytes) {
-        notes.push(`the request body is ${request.body.byteLength} bytes: ALB rejects Lambda request bodies over 1 MB`)
-      }
-      if (verbose) for (const line of dumpMessage('>', protocol, contentType ?? '', request.headers, request.body)) notes.push(line)
-      const outcome = await runHandler(handler, event, createLambdaContext(timeoutMs, functionName), timeoutMs)
-      let response: OutgoingHttpResponse
-      if ('error' in outcome) {
-        response = functionErrorResponse(eventShape)
-        detail = ` (${outcome.error})`
-        if (outcome.stack !== undefined) notes.push(outcome.stack)
-      } else {
-        const checked = checkLambdaResult(outcome.result, eventShape)
-        if (checked.ok) {
-          response = checked.response
-          notes.push(...checked.notes)
-          const resultBytes = Buffer.byteLength(JSON.stringify(outcome.result) ?? '')
-          if (resultBytes > lambdaPayloadMaxBytes) {
-            notes.push(`the result is ${resultBytes} bytes: Lambda fails responses over 6 MB, the client would get a 502`)
-          } else if ((eventShape === 'alb' || eventShape === 'alb-multi') && resultBytes > albMaxBytes) {
-            notes.push(`the result is ${resultBytes} bytes: ALB answers 502 to Lambda responses over 1 MB`)
-          }
-        } else {
-          response = functionErrorResponse(eventShape)
-          detail = ` (malformed Lambda result: ${checked.reason})`
-        }
-      }
-      reply = { ...response, trailers: [] }
+      const reply: Reply = { ...preflightResponse(request), trailers: [] }
+      sendReply(target, reply)
+      finish(describeStatus(reply.status, undefined), ' (CORS preflight answered by the dev server)')
+      return
     }
 
-    if (cors) addCorsHeaders(reply, request)
-    if (transport === 'HTTP/2' && isGrpcResponse(reply.headers)) moveToTrailers(reply)
-    const rpcStatus = findRpcStatus(protocol, [...reply.headers, ...reply.trailers], reply.body)
-    if (verbose) {
-      const replyType = headerValue(reply.headers, 'content-type') ?? ''
-      notes.push(...dumpMessage('<', protocol, replyType, reply.headers, reply.body, reply.trailers))
+    const event = toLambdaEvent(withForwardedHeaders(request), eventShape, {
+      protocol: transport === 'HTTP/2' ? 'HTTP/2.0' : 'HTTP/1.1',
+      requestId: randomUUID(),
+    })
+    const eventBytes = Buffer.byteLength(JSON.stringify(event))
+    if (eventBytes > lambdaPayloadMaxBytes) {
+      notes.push(`the event is ${eventBytes} bytes: Lambda rejects invoke payloads over 6 MB (413 Request Entity Too Large)`)
     }
-    const duration = (performance.now() - started).toFixed(1)
-    log(`${request.method} ${path} ${protocol} ${transport} → ${describeStatus(reply.status, rpcStatus)}${detail} ${duration} ms`)
-    for (const note of notes) log(note.startsWith('  ') ? note : `  ! ${note}`)
-    return reply
+    if ((eventShape === 'alb' || eventShape === 'alb-multi') && request.body.byteLength > albMaxBytes) {
+      notes.push(`the request body is ${request.body.byteLength} bytes: ALB rejects Lambda request bodies over 1 MB`)
+    }
+    if (verbose) notes.push(...dumpMessage('>', protocol, contentType ?? '', request.headers, request.body))
+    const context = createLambdaContext(timeoutMs, functionName)
+
+    if (streaming) {
+      await invokeStreaming(request, transport, target, event, context, protocol, notes, finish)
+      return
+    }
+
+    const outcome = await runHandler((callback) => handler(event, context, callback), handler.length, timeoutMs)
+    let response: OutgoingHttpResponse
+    let detail = ''
+    if ('error' in outcome) {
+      response = functionErrorResponse(eventShape)
+      detail = ` (${outcome.error})`
+      if (outcome.stack !== undefined) notes.push(outcome.stack)
+    } else {
+      const checked = checkLambdaResult(outcome.result, eventShape)
+      if (checked.ok) {
+        response = checked.response
+        notes.push(...checked.notes)
+        const resultBytes = Buffer.byteLength(JSON.stringify(outcome.result) ?? '')
+        if (resultBytes > lambdaPayloadMaxBytes) {
+          notes.push(`the result is ${resultBytes} bytes: Lambda fails responses over 6 MB, the client would get a 502`)
+        } else if ((eventShape === 'alb' || eventShape === 'alb-multi') && resultBytes > albMaxBytes) {
+          notes.push(`the result is ${resultBytes} bytes: ALB answers 502 to Lambda responses over 1 MB`)
+        }
+      } else {
+        response = functionErrorResponse(eventShape)
+        detail = ` (malformed Lambda result: ${checked.reason})`
+      }
+    }
+    const reply: Reply = { ...response, trailers: [] }
+    if (cors) addCorsHeaders(reply.headers, request)
+    if (transport === 'HTTP/2' && isGrpcResponse(reply.headers)) moveToTrailers(reply)
+    if (request.method === 'HEAD') reply.body = Buffer.alloc(0)
+    sendReply(target, reply)
+    if (verbose) notes.push(...dumpMessage('<', protocol, headerValue(reply.headers, 'content-type') ?? '', reply.headers, reply.body, reply.trailers))
+    finish(describeStatus(reply.status, findRpcStatus(protocol, [...reply.headers, ...reply.trailers], reply.body)), detail)
+  }
+
+  /**
+   * Lambda response streaming (a handler wrapped by `awslambda.streamifyResponse`): the prelude becomes the status
+   * and headers, the body is forwarded as the handler writes it.
+   */
+  async function invokeStreaming(
+    request: IncomingHttpRequest,
+    transport: Transport,
+    target: StreamTarget,
+    event: unknown,
+    context: Context,
+    protocol: string,
+    notes: string[],
+    finish: (status: string, detail?: string) => void,
+  ): Promise<void> {
+    let frames = 0
+    let trailerFrame: [string, string][] = []
+    let connectError: { code: string; message?: string } | undefined
+    const { stream, state } = createResponseStream(target, {
+      grpcTrailers: (headers) => transport === 'HTTP/2' && isGrpcResponse(headers),
+      decorateHeaders: (headers) => {
+        if (cors) addCorsHeaders(headers, request)
+        if (verbose) for (const [name, value] of headers) notes.push(`  < ${name}: ${value}`)
+      },
+      enveloped: (headers) => {
+        const type = mediaType(headerValue(headers, 'content-type'))
+        return (type.startsWith('application/grpc') && !type.startsWith('application/grpc-web-text')) || type.startsWith('application/connect+')
+      },
+      observer: {
+        frame(flags, data) {
+          frames += 1
+          if ((flags & 0x80) !== 0) trailerFrame = parseTrailerFrame(data)
+          if ((flags & 0x02) !== 0) connectError = connectEndStatus(data)
+          if (verbose) notes.push(...dumpMessage('<', 'grpc', 'application/grpc', [], frame5(flags, data)).filter((line) => line.includes('frame')))
+        },
+      },
+    })
+    const outcome = await runHandler(
+      async (callback) => {
+        await handler(event, stream as never, context as never)
+        if (!stream.writableEnded) stream.end()
+        // Lambda ends the invocation when the stream has flushed.
+        await new Promise<void>((resolve) => (stream.writableFinished ? resolve() : stream.once('finish', () => resolve())))
+        callback(null, undefined)
+      },
+      3,
+      timeoutMs,
+    )
+    const rpc = connectError ?? findRpcStatus(protocol, [...state.headers, ...state.trailers, ...trailerFrame], Buffer.alloc(0))
+    if ('error' in outcome) {
+      stream.destroy()
+      if (outcome.stack !== undefined) notes.push(outcome.stack)
+      if (state.headersSent) {
+        target.abort()
+        finish(`stream aborted after ${frames} frames`, ` (${outcome.error})`)
+      } else {
+        sendReply(target, { ...functionErrorResponse(eventShape), trailers: [] })
+        finish(describeStatus(functionErrorResponse(eventShape).status, undefined), ` (${outcome.error})`)
+      }
+      return
+    }
+    for (const [name, value] of state.trailers) if (verbose) notes.push(`  < trailer ${name}: ${value}`)
+    finish(`${describeStatus(state.status ?? 200, rpc)}, streamed${frames > 0 ? ` ${frames} frames` : ''}`)
   }
 
   async function serveHttp1(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -165,21 +289,29 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
       else busy.set(socket, count)
       if (closing && count <= 0) socket.destroySoon()
     })
+    const target: StreamTarget = {
+      respond(status, headers, { end, contentLength }) {
+        const out: string[] = []
+        for (const [name, value] of headers) {
+          const key = name.toLowerCase()
+          if (key === 'content-length' || key === 'transfer-encoding' || key === 'connection') continue
+          out.push(name, value)
+        }
+        if (contentLength !== undefined) out.push('content-length', String(contentLength))
+        if (closing) out.push('connection', 'close')
+        res.writeHead(status, out)
+        if (end) res.end()
+        else res.flushHeaders()
+      },
+      write: (chunk) => writeWithBackpressure(res, chunk),
+      end: () => void res.end(),
+      abort: () => void res.destroy(),
+    }
     try {
       const body = await readBody(req)
       const headers: [string, string][] = []
       for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]])
-      const reply = await invoke({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body, remoteAddress: socket.remoteAddress }, 'HTTP/1.1')
-      const out: string[] = []
-      for (const [name, value] of reply.headers) {
-        const key = name.toLowerCase()
-        if (key === 'content-length' || key === 'transfer-encoding' || key === 'connection') continue
-        out.push(name, value)
-      }
-      out.push('content-length', String(reply.body.byteLength))
-      if (closing) out.push('connection', 'close')
-      res.writeHead(reply.status, out)
-      res.end(reply.body)
+      await invoke({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body, remoteAddress: socket.remoteAddress }, 'HTTP/1.1', target)
     } catch (error) {
       log(`${req.method} ${req.url} failed in the dev server: ${(error as Error).stack ?? String(error)}`)
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' })
@@ -189,29 +321,29 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
 
   async function serveHttp2(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: unknown): Promise<void> {
     stream.on('error', () => undefined)
+    const target: StreamTarget = {
+      respond(status, replyHeaders, { end, trailers }) {
+        if (stream.destroyed || stream.closed) return
+        const out: OutgoingHttpHeaders = { ':status': status }
+        for (const [name, value] of replyHeaders) appendHttp2Header(out, name, value)
+        stream.respond(out, end ? { endStream: true } : trailers ? { waitForTrailers: true } : {})
+      },
+      write: (chunk) => writeWithBackpressure(stream, chunk),
+      end(trailers) {
+        if (stream.destroyed || stream.closed) return
+        const fields: OutgoingHttpHeaders = {}
+        for (const [name, value] of trailers) appendHttp2Header(fields, name, value)
+        stream.once('wantTrailers', () => stream.sendTrailers(fields))
+        stream.end()
+      },
+      abort: () => void stream.close(http2Constants.NGHTTP2_INTERNAL_ERROR),
+    }
     try {
       const body = await readBody(stream)
       const pairs = http2HeaderPairs(headers, rawHeaders)
       const method = String(headers[':method'] ?? 'GET')
       const url = String(headers[':path'] ?? '/')
-      const reply = await invoke({ method, url, headers: pairs, body, remoteAddress: stream.session?.socket?.remoteAddress }, 'HTTP/2')
-      if (stream.destroyed || stream.closed) return
-      const out: OutgoingHttpHeaders = { ':status': reply.status }
-      for (const [name, value] of reply.headers) appendHttp2Header(out, name, value)
-      const trailers: OutgoingHttpHeaders = {}
-      for (const [name, value] of reply.trailers) appendHttp2Header(trailers, name, value)
-      const hasBody = reply.body.byteLength > 0 && method !== 'HEAD'
-      if (!hasBody && reply.trailers.length === 0) {
-        stream.respond(out, { endStream: true })
-        return
-      }
-      if (reply.trailers.length > 0) {
-        stream.once('wantTrailers', () => stream.sendTrailers(trailers))
-        stream.respond(out, { waitForTrailers: true })
-      } else {
-        stream.respond(out)
-      }
-      stream.end(hasBody ? reply.body : undefined)
+      await invoke({ method, url, headers: pairs, body, remoteAddress: stream.session?.socket?.remoteAddress }, 'HTTP/2', target)
     } catch (error) {
       log(`${String(headers[':method'])} ${String(headers[':path'])} failed in the dev server: ${(error as Error).stack ?? String(error)}`)
       if (!stream.destroyed && !stream.headersSent) stream.respond({ ':status': 500, 'content-type': 'text/plain' })
@@ -305,8 +437,11 @@ function isHttp2Socket(socket: Socket, sessions: Set<ServerHttp2Session>): boole
 
 type Outcome = { result: unknown } | { error: string; stack?: string }
 
-/** Runs the handler as the Lambda runtime would: a returned promise, or the callback; fails after `timeoutMs`. */
-function runHandler(handler: LambdaHandler, event: unknown, context: Context, timeoutMs: number): Promise<Outcome> {
+/**
+ * Runs the handler as the Lambda runtime would: the result of a returned promise, or what it passes to the
+ * callback; fails after `timeoutMs`. `call` invokes the handler with the callback; `arity` is the handler's length.
+ */
+function runHandler(call: (callback: (error?: unknown, result?: unknown) => void) => unknown, arity: number, timeoutMs: number): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
     let settled = false
     const settle = (outcome: Outcome): void => {
@@ -322,11 +457,10 @@ function runHandler(handler: LambdaHandler, event: unknown, context: Context, ti
       })
     const timer = setTimeout(() => settle({ error: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` }), timeoutMs)
     try {
-      const callback = (error?: unknown, result?: unknown): void => (error ? fail(error) : settle({ result }))
-      const returned = handler(event, context, callback)
+      const returned = call((error?: unknown, result?: unknown): void => (error ? fail(error) : settle({ result })))
       if (isThenable(returned)) returned.then((result) => settle({ result }), fail)
       // A non-async handler of fewer than three parameters that returns a value: take the value.
-      else if (handler.length < 3) settle({ result: returned })
+      else if (arity < 3) settle({ result: returned })
     } catch (error) {
       fail(error)
     }
@@ -382,9 +516,13 @@ function appendHttp2Header(target: OutgoingHttpHeaders, name: string, value: str
   else target[key] = `${String(existing)}, ${value}`
 }
 
-/** Adds what API Gateway and ALB add to every request, unless the client sent them. */
+/** Hop-by-hop headers: a front door consumes them, the function never sees them. */
+const hopByHopHeaders = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings'])
+
+/** The request as the function sees it: hop-by-hop headers gone, what API Gateway and ALB add added. */
 function withForwardedHeaders(request: IncomingHttpRequest): IncomingHttpRequest {
-  const present = new Set(request.headers.map(([name]) => name.toLowerCase()))
+  const headers = request.headers.filter(([name]) => !hopByHopHeaders.has(name.toLowerCase()))
+  const present = new Set(headers.map(([name]) => name.toLowerCase()))
   const added: [string, string][] = []
   const address = (request.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '')
   if (!present.has('x-forwarded-for')) added.push(['X-Forwarded-For', address])
@@ -393,7 +531,7 @@ function withForwardedHeaders(request: IncomingHttpRequest): IncomingHttpRequest
     const epoch = Math.floor(Date.now() / 1000).toString(16)
     added.push(['X-Amzn-Trace-Id', `Root=1-${epoch}-${randomBytes(12).toString('hex')}`])
   }
-  return added.length === 0 ? request : { ...request, headers: [...request.headers, ...added] }
+  return { ...request, headers: [...headers, ...added] }
 }
 
 function isGrpcResponse(headers: readonly (readonly [string, string])[]): boolean {
@@ -445,13 +583,13 @@ function preflightResponse(request: IncomingHttpRequest): OutgoingHttpResponse {
 }
 
 /** CORS headers on a response, unless the handler set its own (e.g. with @middy/http-cors). */
-function addCorsHeaders(reply: Reply, request: IncomingHttpRequest): void {
+function addCorsHeaders(headers: [string, string][], request: IncomingHttpRequest): void {
   const origin = headerValue(request.headers, 'origin')
-  if (origin === undefined || headerValue(reply.headers, 'access-control-allow-origin') !== undefined) return
+  if (origin === undefined || headerValue(headers, 'access-control-allow-origin') !== undefined) return
   const exposed = new Set(corsExposed)
-  for (const [name] of reply.headers) {
+  for (const [name] of headers) {
     const key = name.toLowerCase()
     if (!corsSafelisted.has(key) && !key.startsWith('access-control-')) exposed.add(key)
   }
-  reply.headers.push(['access-control-allow-origin', origin], ['access-control-expose-headers', [...exposed].join(', ')], ['vary', 'Origin'])
+  headers.push(['access-control-allow-origin', origin], ['access-control-expose-headers', [...exposed].join(', ')], ['vary', 'Origin'])
 }

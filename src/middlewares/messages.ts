@@ -68,7 +68,9 @@ export function grpcMessages(options: GrpcMessagesOptions): MiddlewareObj<GrpcEv
       exchange!.malformedRequest = true
       throw error
     }
-    request.event.grpc = call
+    // Not enumerable: event loggers that clone or serialize the event (input-output-logger) must not walk into the
+    // protobufjs types the call holds.
+    Object.defineProperty(request.event, 'grpc', { value: call, enumerable: false, writable: true, configurable: true })
   }
 
   const grpcMessagesAfter = (request: MessagesRequest): void => {

@@ -154,7 +154,8 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
     }
     const { protocol, exchange } = state
     if (protocol === undefined || exchange === undefined) return
-    const error = failCall(request, state, request.error)
+    // @middy/http-error-handler, when it runs first, replaces errors it does not expose with a bare 500.
+    const error = failCall(request, state, exchange.call?.handlerError ?? request.error)
     try {
       state.response = protocol.writeError(exchange, error)
     } catch {

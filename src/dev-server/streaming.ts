@@ -1,0 +1,212 @@
+import { Writable } from 'node:stream'
+
+/** The content type `awslambda.HttpResponseStream.from` gives the invoke response: a JSON prelude, 8 NULs, the body. */
+export const httpIntegrationContentType = 'application/vnd.awslambda.http-integration-response'
+const preludeDelimiter = Buffer.alloc(8)
+const streamingMark = Symbol.for('middy-grpc.dev-server.streamifyResponse')
+
+/** A Lambda response stream, as the Node.js runtime passes it to a streamified handler. */
+export interface LambdaResponseStream extends Writable {
+  setContentType(contentType: string): void
+}
+
+type StreamingFunction = (event: unknown, responseStream: LambdaResponseStream, context: unknown) => unknown
+
+/**
+ * Installs the `awslambda` global of the Lambda Node.js runtime (`streamifyResponse`, `HttpResponseStream.from`),
+ * which a streamified Middy handler calls while its module loads, unless one is installed already. Handlers
+ * wrapped by this `streamifyResponse` are served with response streaming. Returns whether it installed it.
+ */
+export function installAwsLambdaGlobal(): boolean {
+  const global = globalThis as { awslambda?: unknown }
+  if (global.awslambda !== undefined) return false
+  global.awslambda = {
+    streamifyResponse(handler: StreamingFunction): StreamingFunction {
+      Object.defineProperty(handler, streamingMark, { value: true })
+      return handler
+    },
+    HttpResponseStream: {
+      from(stream: LambdaResponseStream, prelude: Record<string, unknown>): LambdaResponseStream {
+        stream.setContentType(httpIntegrationContentType)
+        stream.write(Buffer.concat([Buffer.from(JSON.stringify(prelude)), preludeDelimiter]))
+        return stream
+      },
+    },
+  }
+  return true
+}
+
+/** Whether the handler was wrapped by the `awslambda.streamifyResponse` of installAwsLambdaGlobal. */
+export function isStreamingHandler(handler: unknown): boolean {
+  return typeof handler === 'function' && (handler as unknown as Record<symbol, unknown>)[streamingMark] === true
+}
+
+/** Where a streamed response goes: an HTTP/1.1 response or an HTTP/2 stream. */
+export interface StreamTarget {
+  /**
+   * Sends the status and headers, once: `end` for a response without body, `trailers` when trailers will follow,
+   * `contentLength` when the body is known (buffered replies).
+   */
+  respond(status: number, headers: [string, string][], options: { end: boolean; trailers: boolean; contentLength?: number }): void
+  /** Resolves when the chunk may be followed by another (backpressure). */
+  write(chunk: Uint8Array): Promise<void>
+  end(trailers: [string, string][]): void
+  abort(): void
+}
+
+export interface StreamObserver {
+  /** Each complete 5-byte-prefixed frame of the body (for logs), when the body is enveloped. */
+  frame?(flags: number, data: Buffer): void
+}
+
+/** Splits a byte stream into 5-byte-prefixed frames across chunk boundaries. */
+export class FrameSplitter {
+  #pending: Buffer = Buffer.alloc(0)
+
+  push(chunk: Uint8Array): { flags: number; bytes: Buffer; data: Buffer }[] {
+    this.#pending = this.#pending.byteLength === 0 ? Buffer.from(chunk) : Buffer.concat([this.#pending, chunk])
+    const frames: { flags: number; bytes: Buffer; data: Buffer }[] = []
+    while (this.#pending.byteLength >= 5) {
+      const length = this.#pending.readUInt32BE(1)
+      if (this.#pending.byteLength < 5 + length) break
+      const bytes = this.#pending.subarray(0, 5 + length)
+      frames.push({ flags: bytes[0], bytes, data: bytes.subarray(5) })
+      this.#pending = this.#pending.subarray(5 + length)
+    }
+    return frames
+  }
+
+  get buffered(): number {
+    return this.#pending.byteLength
+  }
+}
+
+export interface ResponseStreamState {
+  status: number | undefined
+  headers: [string, string][]
+  /** Trailers taken from the final gRPC trailer frame (HTTP/2 gRPC only). */
+  trailers: [string, string][]
+  headersSent: boolean
+  ended: boolean
+}
+
+/**
+ * The response stream handed to a streamified handler. It reads the prelude (status, headers, cookies) when
+ * `HttpResponseStream.from` was used, else answers 200 with the content type set, and forwards the body as it comes.
+ * With `grpcTrailers` (native gRPC over HTTP/2) it turns the final trailer frame (flag 0x80) the core ends a streamed
+ * gRPC reply with into real HTTP/2 trailers.
+ */
+export function createResponseStream(
+  target: StreamTarget,
+  options: {
+    grpcTrailers: (headers: [string, string][]) => boolean
+    decorateHeaders: (headers: [string, string][]) => void
+    observer?: StreamObserver
+    enveloped: (headers: [string, string][]) => boolean
+  },
+): { stream: LambdaResponseStream; state: ResponseStreamState } {
+  const state: ResponseStreamState = { status: undefined, headers: [], trailers: [], headersSent: false, ended: false }
+  let contentType: string | undefined
+  let prelude: Buffer | undefined = Buffer.alloc(0)
+  let grpcMode = false
+  let observe: FrameSplitter | undefined
+  const splitter = new FrameSplitter()
+
+  const respond = (end: boolean): void => {
+    if (state.headersSent) return
+    state.headersSent = true
+    target.respond(state.status ?? 200, state.headers, { end, trailers: !end && grpcMode })
+  }
+
+  const startBody = (status: number, headers: [string, string][]): void => {
+    state.status = status
+    state.headers = headers
+    options.decorateHeaders(state.headers)
+    grpcMode = options.grpcTrailers(state.headers)
+    if (grpcMode) state.headers = state.headers.filter(([name]) => name.toLowerCase() !== 'trailer')
+    if (!grpcMode && options.observer?.frame !== undefined && options.enveloped(state.headers)) observe = new FrameSplitter()
+  }
+
+  const forward = async (chunk: Buffer): Promise<void> => {
+    if (chunk.byteLength === 0) return
+    if (grpcMode) {
+      for (const frame of splitter.push(chunk)) {
+        options.observer?.frame?.(frame.flags, frame.data)
+        if ((frame.flags & 0x80) !== 0) {
+          state.trailers.push(...parseTrailerFrame(frame.data))
+          continue
+        }
+        respond(false)
+        await target.write(frame.bytes)
+      }
+      return
+    }
+    if (observe !== undefined) for (const frame of observe.push(chunk)) options.observer?.frame?.(frame.flags, frame.data)
+    respond(false)
+    await target.write(chunk)
+  }
+
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      void (async () => {
+        if (prelude !== undefined) {
+          if (contentType !== httpIntegrationContentType) {
+            prelude = undefined
+            startBody(200, [['content-type', contentType ?? 'application/octet-stream']])
+          } else {
+            prelude = Buffer.concat([prelude, chunk])
+            const end = prelude.indexOf(preludeDelimiter)
+            if (end === -1) return
+            const parsed = parsePrelude(prelude.subarray(0, end))
+            chunk = prelude.subarray(end + preludeDelimiter.length)
+            prelude = undefined
+            startBody(parsed.status, parsed.headers)
+          }
+        }
+        await forward(chunk)
+      })().then(() => callback(), (error: Error) => callback(error))
+    },
+    final(callback) {
+      if (prelude !== undefined) startBody(200, [['content-type', contentType ?? 'application/octet-stream']])
+      state.ended = true
+      if (!state.headersSent) {
+        // Nothing but a status: Trailers-Only for gRPC, its fields in the headers.
+        state.headers.push(...state.trailers)
+        state.trailers = []
+        respond(true)
+      } else {
+        target.end(state.trailers)
+      }
+      callback()
+    },
+  }) as LambdaResponseStream
+  stream.setContentType = (type: string) => {
+    contentType = type
+  }
+  stream.on('error', () => undefined)
+  return { stream, state }
+}
+
+function parsePrelude(bytes: Buffer): { status: number; headers: [string, string][] } {
+  const prelude = JSON.parse(bytes.toString('utf8')) as {
+    statusCode?: number
+    headers?: Record<string, string>
+    multiValueHeaders?: Record<string, string[]>
+    cookies?: string[]
+  }
+  const headers: [string, string][] = []
+  for (const [name, value] of Object.entries(prelude.headers ?? {})) headers.push([name, String(value)])
+  for (const [name, values] of Object.entries(prelude.multiValueHeaders ?? {})) for (const value of values) headers.push([name, String(value)])
+  for (const cookie of prelude.cookies ?? []) headers.push(['set-cookie', cookie])
+  return { status: prelude.statusCode ?? 200, headers }
+}
+
+/** `name: value\r\n` lines of a gRPC-Web style trailer frame. */
+export function parseTrailerFrame(data: Uint8Array): [string, string][] {
+  const fields: [string, string][] = []
+  for (const line of Buffer.from(data).toString('utf8').split('\r\n')) {
+    const colon = line.indexOf(':')
+    if (colon > 0) fields.push([line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()])
+  }
+  return fields
+}
