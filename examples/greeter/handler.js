@@ -1,12 +1,23 @@
 import { fileURLToPath } from 'node:url'
 import middy from '@middy/core'
+import httpCors from '@middy/http-cors'
 import protobuf from 'protobufjs'
-import { GrpcError, Status, grpcFraming, grpcRouter } from 'middy-grpc'
+import { GrpcError, Status, corsAllowedHeaders, corsExposedHeaders, grpcFraming, grpcRouter } from 'middy-grpc'
 
 const root = protobuf.loadSync(fileURLToPath(new URL('./greeter.proto', import.meta.url)))
 const Greeter = root.lookupService('hello.v1.Greeter')
 
 export const handler = middy()
+  // Registered first so that its after/onError hooks run last and decorate every response, preflights included.
+  .use(
+    httpCors({
+      origin: '*',
+      methods: 'GET, POST, OPTIONS',
+      headers: corsAllowedHeaders.join(', '),
+      exposeHeaders: corsExposedHeaders.join(', '),
+      maxAge: 7200,
+    }),
+  )
   .use(grpcFraming({ service: Greeter }))
   .handler(
     grpcRouter({

@@ -301,7 +301,8 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
         if (closing) out.push('connection', 'close')
         res.writeHead(status, out)
         if (end) res.end()
-        else res.flushHeaders()
+        // A streamed body: the headers go at once. A buffered one follows right away in the same packet.
+        else if (contentLength === undefined) res.flushHeaders()
       },
       write: (chunk) => writeWithBackpressure(res, chunk),
       end: () => void res.end(),
