@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { chromium, type Browser } from 'playwright-core'
 import type { EventShape } from '../src/event.js'
-import { startGateway, type Gateway } from './support/gateway.js'
+import { startGateway, type Gateway, type LambdaFunction } from './support/gateway.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const chromiumPath = '/usr/bin/chromium'
@@ -68,7 +68,8 @@ describeWithChromium('browsers: connect-web and grpc-web in headless Chromium, c
   describe.each(['v2', 'v1', 'url', 'alb'] as EventShape[])('through a %s event', (shape) => {
     let gateway: Gateway
     beforeAll(async () => {
-      const { handler } = await import('../examples/greeter/handler.js')
+      // The example is plain JavaScript, as users deploy it.
+      const { handler } = (await import('../examples/greeter/handler.js' as string)) as { handler: LambdaFunction }
       gateway = await startGateway(handler, shape)
     })
     afterAll(() => gateway.close())
@@ -77,8 +78,8 @@ describeWithChromium('browsers: connect-web and grpc-web in headless Chromium, c
       const tab = await browser.newPage()
       try {
         await tab.goto(`${page.url}?api=${encodeURIComponent(gateway.baseUrl)}`)
-        await tab.waitForFunction(() => (window as unknown as { results?: unknown }).results !== undefined, undefined, { timeout: 20_000 })
-        const results = await tab.evaluate(() => (window as unknown as { results: unknown }).results)
+        await tab.waitForFunction(() => (globalThis as { results?: unknown }).results !== undefined, undefined, { timeout: 20_000 })
+        const results = await tab.evaluate(() => (globalThis as { results?: unknown }).results)
         mkdirSync(join(root, 'test-artifacts'), { recursive: true })
         await tab.screenshot({ path: join(root, 'test-artifacts', `browser-${shape}.png`) })
         expect(results).toEqual(
