@@ -4,9 +4,11 @@ import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/conn
 import type { EventShape } from '../src/event.js'
 import { loadClientRegistry } from './support/client-schema.js'
 import { startGateway, type Gateway } from './support/gateway.js'
-import { installAwsLambdaGlobal, startStreamingGateway, type StreamingGateway } from './support/lambda-streaming.js'
-import { createBufferedLambda, createStreamingLambda, produced } from './support/streaming-service.js'
+import * as grpc from '@grpc/grpc-js'
+import { createDevServer, installAwsLambdaGlobal, type DevServer } from '../src/dev-server/index.js'
+import { createBufferedLambda, createStreamingLambda, produced, streamingRoot } from './support/streaming-service.js'
 
+// The Lambda runtime's `awslambda` global, which a streamified Middy handler needs while it is created.
 installAwsLambdaGlobal()
 const serviceDesc = loadClientRegistry('test/proto').getService('test.stream.v1.StreamService') as DescService
 
@@ -26,12 +28,12 @@ async function receive(client: any, request: object, options: object = {}) {
 }
 
 describe.each(Object.keys(transports) as TransportName[])('server streaming with connect-node %s', (name) => {
-  describe('through Lambda response streaming (Function URL, RESPONSE_STREAM)', () => {
-    let gateway: StreamingGateway
+  describe('through Lambda response streaming (the dev server as a Function URL in RESPONSE_STREAM mode)', () => {
+    let gateway: DevServer
     let client: any
     beforeAll(async () => {
-      gateway = await startStreamingGateway((await createStreamingLambda()) as never)
-      client = createClient(serviceDesc, transports[name](gateway.baseUrl))
+      gateway = await createDevServer({ handler: (await createStreamingLambda()) as never, eventShape: 'url', logger: false })
+      client = createClient(serviceDesc, transports[name](gateway.url))
     })
     afterAll(() => gateway.close())
 
@@ -136,5 +138,54 @@ describe('server-streaming methods over unary protocols', () => {
     const bytes = Buffer.from(await response.arrayBuffer())
     expect(bytes[0]).toBe(0x02)
     expect(JSON.parse(bytes.subarray(5).toString()).error.code).toBe('unimplemented')
+  })
+})
+
+describe('server streaming with @grpc/grpc-js over h2c, through the dev server', () => {
+  const CountRequest = streamingRoot.lookupType('test.stream.v1.CountRequest')
+  const CountReply = streamingRoot.lookupType('test.stream.v1.CountReply')
+  let server: DevServer
+  let client: grpc.Client
+  beforeAll(async () => {
+    server = await createDevServer({ handler: (await createStreamingLambda()) as never, eventShape: 'url', logger: false })
+    client = new grpc.Client(server.url.replace('http://', ''), grpc.credentials.createInsecure())
+  })
+  afterAll(async () => {
+    client.close()
+    await server.close()
+  })
+
+  function count(request: object) {
+    const call = client.makeServerStreamRequest(
+      '/test.stream.v1.StreamService/Count',
+      (value: object) => Buffer.from(CountRequest.encode(value).finish()),
+      (bytes: Buffer) => CountReply.decode(bytes) as unknown as { index: number },
+      request,
+    )
+    return new Promise<{ indexes: number[]; arrivedAt: number[]; status: grpc.StatusObject }>((resolve) => {
+      const indexes: number[] = []
+      const arrivedAt: number[] = []
+      call.on('data', (reply: { index: number }) => {
+        indexes.push(reply.index)
+        arrivedAt.push(Date.now())
+      })
+      call.on('error', () => undefined)
+      call.on('status', (status: grpc.StatusObject) => resolve({ indexes, arrivedAt, status }))
+    })
+  }
+
+  test('messages arrive as they are produced, then the status as real trailers', async () => {
+    const { indexes, arrivedAt, status } = await count({ count: 3, intervalMs: 150 })
+    expect(indexes).toEqual([0, 1, 2])
+    expect(status.code).toBe(grpc.status.OK)
+    expect(status.metadata.get('x-count')).toEqual(['3'])
+    expect(arrivedAt[0]).toBeLessThan(produced.filter((p) => p.index === 2).at(-1)!.at)
+  })
+
+  test('an error after some messages', async () => {
+    const { indexes, status } = await count({ count: 4, failAfter: 2 })
+    expect(indexes).toEqual([0, 1])
+    expect(status.code).toBe(grpc.status.ABORTED)
+    expect(status.details).toBe('stopped after 2')
   })
 })
