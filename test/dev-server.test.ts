@@ -1,9 +1,8 @@
-import { execFile, execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { Agent } from 'node:http'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import type { DescService } from '@bufbuild/protobuf'
 import { Code, createClient } from '@connectrpc/connect'
 import { createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node'
@@ -12,6 +11,7 @@ import protobuf from 'protobufjs'
 import { createDevServer, installAwsLambdaGlobal, isStreamingHandler, type DevServer, type DevServerOptions } from '../src/dev-server/index.js'
 import type { EventShape } from '../src/event.js'
 import { loadClientRegistry } from './support/client-schema.js'
+import { callWithGrpcio, hasGrpcio } from './support/grpcio.js'
 import { frame, http1Call, http2Call, spawnCli, unframe, type CliProcess } from './support/dev-clients.js'
 import { createStreamingLambda, produced, streamingRoot } from './support/streaming-service.js'
 import { EchoRequest, EchoResponse, createTestLambda, testRoot } from './support/test-service.js'
@@ -19,7 +19,6 @@ import { EchoRequest, EchoResponse, createTestLambda, testRoot } from './support
 // As the CLI does before loading a handler: streamified Middy handlers call awslambda.streamifyResponse.
 installAwsLambdaGlobal()
 
-const execFileAsync = promisify(execFile)
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const registry = loadClientRegistry('test/proto')
 const serviceDesc = registry.getService('test.v1.TestService') as DescService
@@ -484,37 +483,12 @@ describe('Lambda response streaming (a streamified Middy handler, server-streami
   })
 })
 
-const hasPythonGrpc = spawnSync('/usr/bin/python3', ['-c', 'import grpc'], { stdio: 'ignore' }).status === 0
-if (!hasPythonGrpc) console.log('python3-grpcio tests skipped: `/usr/bin/python3 -c "import grpc"` fails (apt-get install python3-grpcio)')
+if (!hasGrpcio) console.log('python3-grpcio tests skipped: `/usr/bin/python3 -c "import grpc"` fails (apt-get install python3-grpcio)')
 
-const pythonClient = `
-import binascii, json, sys, grpc
-identity = lambda b: b
-channel = grpc.insecure_channel(sys.argv[1])
-echo = channel.unary_unary('/test.v1.TestService/Echo', request_serializer=identity, response_deserializer=identity)
-reply, call = echo.with_call(binascii.unhexlify(sys.argv[2]), metadata=[('x-trailer-lang', 'python')], timeout=10)
-out = {'reply': binascii.hexlify(reply).decode(), 'trailers': [[k, v] for k, v in call.trailing_metadata() if not k.endswith('-bin')]}
-fail = channel.unary_unary('/test.v1.TestService/Fail', request_serializer=identity, response_deserializer=identity)
-try:
-    fail(binascii.unhexlify(sys.argv[3]), timeout=10)
-except grpc.RpcError as error:
-    out['error'] = {'code': error.code().value[0], 'details': error.details()}
-channel.close()
-print(json.dumps(out))
-`
-
-;(hasPythonGrpc ? describe : describe.skip)('python3-grpcio (a second native gRPC client)', () => {
+;(hasGrpcio ? describe : describe.skip)('python3-grpcio (a second native gRPC client)', () => {
   test('unary success with trailers, and an error status', async () => {
     const { server } = await start({ eventShape: 'v2' })
-    const echoHex = encodeEcho({ text: 'from python' }).toString('hex')
-    const failHex = Buffer.from(FailRequest.encode({ code: 3, message: 'bad input' }).finish()).toString('hex')
-    // Not spawnSync: the server under test runs in this process.
-    const run = await execFileAsync('/usr/bin/python3', ['-c', pythonClient, server.url.replace('http://', ''), echoHex, failHex], {
-      encoding: 'utf8',
-      timeout: 20_000,
-    })
-    expect(run.stderr).toBe('')
-    const out = JSON.parse(run.stdout)
+    const out = await callWithGrpcio(server.url, encodeEcho({ text: 'from python' }), FailRequest.encode({ code: 3, message: 'bad input' }).finish())
     expect(decodeEcho(Buffer.from(out.reply, 'hex'))).toMatchObject({ text: 'from python', protocol: 'grpc' })
     expect(out.trailers).toContainEqual(['x-trailer-lang', 'python'])
     expect(out.error).toEqual({ code: 3, details: 'bad input' })
