@@ -6,4 +6,5 @@ export default {
   testMatch: ['**/test/**/*.test.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1', '^middy-grpc$': '<rootDir>/src/index.ts' },
   testTimeout: 20000,
+  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
 }

@@ -432,7 +432,7 @@ describe('Lambda response streaming (a streamified Middy handler, server-streami
     let error: grpc.ServiceError | undefined
     call.on('data', (bytes: Buffer) => {
       arrivals.push(Date.now())
-      replies.push(CountReply.toObject(CountReply.decode(bytes)))
+      replies.push(CountReply.toObject(CountReply.decode(bytes), { defaults: true }))
     })
     call.on('error', (e: grpc.ServiceError) => (error = e))
     return new Promise<{ replies: any[]; arrivals: number[]; status?: grpc.StatusObject; error?: grpc.ServiceError }>((resolve) =>

@@ -298,7 +298,7 @@ describe('@middy/input-output-logger', () => {
   beforeAll(async () => {
     gateway = await startGateway(
       middy()
-        .use(inputOutputLogger({ logger: (message: Record<string, any>) => logged.push(message) }))
+        .use(inputOutputLogger({ logger: (message: Record<string, any>) => void logged.push(message) }))
         .use(framing())
         .handler(testHandlers),
       'v2',
