@@ -223,9 +223,9 @@ describe('the packed package', () => {
     if (workDir !== undefined && process.env.KEEP_PACKAGE_TEST_DIR === undefined) await rm(workDir, { recursive: true, force: true })
   })
 
-  test('contains the build and the README, not the sources or tests', () => {
+  test('contains the build, the README and the licence, not the sources or tests', () => {
     expect(packedFiles).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts']))
-    expect(packedFiles.filter((path) => !path.startsWith('dist/') && path !== 'package.json' && path !== 'README.md')).toEqual([])
+    expect(packedFiles.filter((path) => !path.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(path))).toEqual([])
     expect(packedFiles.filter((path) => /\.test\.|^src\/|^test\//.test(path))).toEqual([])
   })
 
