@@ -46,7 +46,8 @@ export class RpcCall<Req = any, Res = any> {
     this.#rawHeaders = init.headers
     this.timeoutMs = init.timeoutMs
     const now = Date.now()
-    const clientDeadline = init.timeoutMs === undefined ? Infinity : now + init.timeoutMs
+    // Capped at the longest delay setTimeout takes (~24.8 days): past it Node fires the timer after 1 ms instead.
+    const clientDeadline = init.timeoutMs === undefined ? Infinity : now + Math.min(init.timeoutMs, maxTimerDelayMs)
     const lambdaDeadline = init.lambdaRemainingMs === undefined ? Infinity : now + init.lambdaRemainingMs
     this.deadline = Math.min(clientDeadline, lambdaDeadline)
     this.clientDeadlineFirst = clientDeadline < lambdaDeadline
@@ -77,9 +78,22 @@ export class RpcCall<Req = any, Res = any> {
     return this.#abortController.signal
   }
 
+  /**
+   * @internal True once the deadline has passed or its timer aborted the call (a timer may fire a millisecond
+   * early), without creating the signal.
+   */
+  get expired(): boolean {
+    return this.#abortController?.signal.aborted === true || Date.now() >= this.deadline
+  }
+
   /** @internal The response metadata, without creating empty objects. */
   peekResponseMetadata(): { header?: Metadata; trailer?: Metadata } {
     return { header: this.#responseHeader, trailer: this.#responseTrailer }
+  }
+
+  /** @internal True when the handler set response trailers (peekResponseMetadata without allocating). */
+  get hasResponseTrailer(): boolean {
+    return this.#responseTrailer !== undefined && this.#responseTrailer.size > 0
   }
 
   /** @internal */
@@ -94,6 +108,9 @@ export class RpcCall<Req = any, Res = any> {
     this.#abortTimer = undefined
   }
 }
+
+/** The longest delay setTimeout accepts: 2^31 - 1 ms. */
+const maxTimerDelayMs = 2 ** 31 - 1
 
 export function deadlineExceeded(cause?: unknown): GrpcError {
   return new GrpcError(Status.DEADLINE_EXCEEDED, 'deadline exceeded', { cause })

@@ -37,10 +37,15 @@ export function decodeMessage<T>(type: MessageType<T>, bytes: Uint8Array, codec:
   }
 }
 
+// One scratch Writer for every call: encoding is synchronous and the Writer is reset after each use (replaced after a
+// failure). Its Op list is per call; what is saved is the Writer and its first Op.
+let writer = protobuf.Writer.create()
+
 /**
- * Encodes a reply (a plain object or a message of the type) after `reserveBytes` zero bytes, so that the envelope
- * header is written in place instead of copying the payload once more. `Type.encode` does not validate, so plain
- * objects go through `fromObject` first: a wrong reply fails here, as INTERNAL, instead of leaving as a corrupt frame.
+ * Encodes a reply (a plain object or a message of the type) after `reserveBytes` zero bytes and before
+ * `trailingBytes` more, so that the envelope header (and a gRPC-Web trailer frame) is written in place instead of
+ * copying the payload once more. `Type.encode` does not validate, so plain objects go through `fromObject` first
+ * (a no-op for a message of the type): a wrong reply fails here, as INTERNAL, instead of leaving as a corrupt frame.
  */
 export function encodeMessage<T>(
   type: MessageType<T>,
@@ -48,6 +53,7 @@ export function encodeMessage<T>(
   reserveBytes: number,
   codec: CodecName,
   jsonProtoNames = false,
+  trailingBytes = 0,
 ): Uint8Array {
   if (typeof reply !== 'object' || reply === null) {
     throw new GrpcError(Status.INTERNAL, `handler returned ${reply === null ? 'null' : typeof reply}, not a message`)
@@ -55,16 +61,29 @@ export function encodeMessage<T>(
   try {
     if (codec === 'json') {
       const text = formatJsonMessage(type, reply, jsonProtoNames)
-      const bytes = Buffer.allocUnsafe(reserveBytes + Buffer.byteLength(text))
+      const textBytes = Buffer.byteLength(text)
+      const bytes = Buffer.allocUnsafe(reserveBytes + textBytes + trailingBytes)
       bytes.fill(0, 0, reserveBytes)
       bytes.write(text, reserveBytes)
+      if (trailingBytes > 0) bytes.fill(0, reserveBytes + textBytes)
       return bytes
     }
-    const writer = protobuf.Writer.create()
-    // 5 bytes: the gRPC envelope header. (A 0 varint is one byte.)
-    for (let i = 0; i < reserveBytes; i++) writer.uint32(0)
-    return type.encode(type.fromObject(reply as Record<string, unknown>), writer).finish()
+    reserveZeros(writer, reserveBytes)
+    type.encode(type.fromObject(reply as Record<string, unknown>), writer)
+    reserveZeros(writer, trailingBytes)
+    const bytes = writer.finish()
+    writer.reset()
+    return bytes
   } catch (error) {
+    // A failure inside a nested message leaves forked states that reset() would restore: start a new Writer.
+    writer = protobuf.Writer.create()
     throw new GrpcError(Status.INTERNAL, 'failed to encode response message', { cause: error })
   }
+}
+
+/** Appends `count` zero bytes: 4 at a time (fixed32), the rest one at a time (a 0 varint is one byte). */
+function reserveZeros(target: protobuf.Writer, count: number): void {
+  let left = count
+  for (; left >= 4; left -= 4) target.fixed32(0)
+  for (; left > 0; left--) target.uint32(0)
 }

@@ -95,9 +95,10 @@ function decodeBody(body: string | null | undefined, isBase64Encoded: boolean | 
 function readV2Headers(event: APIGatewayProxyEventV2): Record<string, string | undefined> {
   // HTTP API and Function URLs already lower-case and comma-join; cookies arrive apart from the headers.
   let headers = event.headers ?? {}
-  // ...unless a middleware in front renamed them (@middy/http-header-normalizer with `canonical: true`).
+  // ...unless a middleware in front renamed them (@middy/http-header-normalizer with `canonical: true`), or a
+  // hand-made event holds values that are not strings.
   for (const name in headers) {
-    if (name !== name.toLowerCase()) {
+    if (name !== name.toLowerCase() || typeof headers[name] !== 'string') {
       headers = lowerCaseNames(headers)
       break
     }
@@ -107,11 +108,12 @@ function readV2Headers(event: APIGatewayProxyEventV2): Record<string, string | u
 }
 
 function lowerCaseNames(headers: Record<string, string | undefined>): Record<string, string | undefined> {
-  const lowered: Record<string, string | undefined> = {}
+  const lowered: Record<string, string | undefined> = Object.create(null)
   for (const name of Object.keys(headers)) {
     const key = name.toLowerCase()
     const value = headers[name]
-    lowered[key] = lowered[key] === undefined || value === undefined ? value ?? lowered[key] : `${lowered[key]},${value}`
+    if (typeof value !== 'string') continue
+    lowered[key] = lowered[key] === undefined ? value : `${lowered[key]},${value}`
   }
   return lowered
 }
@@ -120,11 +122,12 @@ function readV1Headers(
   single: Record<string, string | undefined> | null | undefined,
   multi: Record<string, string[] | undefined> | null | undefined,
 ): Record<string, string | undefined> {
-  const headers: Record<string, string | undefined> = {}
+  // No prototype: headers named `constructor` or `__proto__` are ordinary names here (see SECURITY.md).
+  const headers: Record<string, string | undefined> = Object.create(null)
   if (multi) {
     for (const name of Object.keys(multi)) {
       const values = multi[name]
-      if (values === undefined) continue
+      if (!Array.isArray(values)) continue
       const key = name.toLowerCase()
       const joined = values.join(', ')
       headers[key] = headers[key] === undefined ? joined : `${headers[key]}, ${joined}`
@@ -132,7 +135,10 @@ function readV1Headers(
     return headers
   }
   if (single) {
-    for (const name of Object.keys(single)) headers[name.toLowerCase()] = single[name]
+    for (const name of Object.keys(single)) {
+      const value = single[name]
+      if (typeof value === 'string') headers[name.toLowerCase()] = value
+    }
   }
   return headers
 }
@@ -142,18 +148,22 @@ function readV1Query(
   multi: Record<string, string[] | undefined> | null | undefined,
   stillEncoded: boolean,
 ): Record<string, string | undefined> {
-  const query: Record<string, string | undefined> = {}
+  const query: Record<string, string | undefined> = Object.create(null)
   if (multi) {
     for (const name of Object.keys(multi)) {
       const values = multi[name]
-      if (values !== undefined && values.length > 0) query[name] = values[values.length - 1]
+      const last = Array.isArray(values) ? values[values.length - 1] : undefined
+      if (typeof last === 'string') query[name] = last
     }
   } else if (single) {
-    Object.assign(query, single)
+    for (const name of Object.keys(single)) {
+      const value = single[name]
+      if (typeof value === 'string') query[name] = value
+    }
   }
   if (!stillEncoded) return query
   // ALB passes the query string through without URL-decoding it.
-  const decoded: Record<string, string | undefined> = {}
+  const decoded: Record<string, string | undefined> = Object.create(null)
   for (const name of Object.keys(query)) {
     decoded[decodeQueryComponent(name)] = query[name] === undefined ? undefined : decodeQueryComponent(query[name])
   }
@@ -161,7 +171,7 @@ function readV1Query(
 }
 
 function parseQueryString(raw: string): Record<string, string | undefined> {
-  const query: Record<string, string | undefined> = {}
+  const query: Record<string, string | undefined> = Object.create(null)
   if (raw === '') return query
   for (const pair of raw.split('&')) {
     if (pair === '') continue

@@ -51,12 +51,16 @@ export class GrpcError extends Error {
    */
   static from(error: unknown): GrpcError {
     if (error instanceof GrpcError) return error
-    const httpStatus = (error as { statusCode?: unknown } | null)?.statusCode
-    if (typeof httpStatus === 'number') {
-      const code = codeFromHttpStatus(httpStatus)
-      const exposed = (error as { expose?: unknown }).expose ?? httpStatus < 500
-      const message = (error as { message?: unknown }).message
-      return new GrpcError(code, exposed && typeof message === 'string' ? message : statusName(code), { cause: error })
+    try {
+      const httpStatus = (error as { statusCode?: unknown } | null)?.statusCode
+      if (typeof httpStatus === 'number') {
+        const code = codeFromHttpStatus(httpStatus)
+        const exposed = (error as { expose?: unknown }).expose ?? httpStatus < 500
+        const message = (error as { message?: unknown }).message
+        return new GrpcError(code, exposed && typeof message === 'string' ? message : statusName(code), { cause: error })
+      }
+    } catch {
+      // A getter or a Proxy that throws: nothing about the error can be trusted, so it is an internal error.
     }
     return new GrpcError(Status.INTERNAL, internalErrorMessage, { cause: error })
   }

@@ -75,11 +75,15 @@ function renameFields(
   json: unknown,
   targetName: (field: FieldWithNames) => string,
   alias?: (key: string) => string,
+  depth = 0,
 ): unknown {
   if (typeof json !== 'object' || json === null || Array.isArray(json) || type.fullName.startsWith('.google.protobuf.')) {
     return json
   }
-  const renamed: Record<string, unknown> = {}
+  // protobufjs's own limit: deeper messages fail there anyway, and must not overflow the stack here first.
+  if (depth > ((protobuf.util as { recursionLimit?: number }).recursionLimit ?? 100)) throw new Error('maximum nesting depth exceeded')
+  // No prototype: a "__proto__" key stays an ordinary (unknown, ignored) key instead of becoming the prototype.
+  const renamed: Record<string, unknown> = Object.create(null)
   for (const [key, value] of Object.entries(json)) {
     const field = findField(type, key) ?? (alias === undefined ? undefined : findField(type, alias(key)))
     if (field === undefined) {
@@ -91,12 +95,12 @@ function renameFields(
     if (nested instanceof protobuf.Type && value !== null && typeof value === 'object') {
       if (field.map) {
         converted = Object.fromEntries(
-          Object.entries(value).map(([k, v]) => [k, renameFields(nested, v, targetName, alias)]),
+          Object.entries(value).map(([k, v]) => [k, renameFields(nested, v, targetName, alias, depth + 1)]),
         )
       } else if (Array.isArray(value)) {
-        converted = value.map((item) => renameFields(nested, item, targetName, alias))
+        converted = value.map((item) => renameFields(nested, item, targetName, alias, depth + 1))
       } else {
-        converted = renameFields(nested, value, targetName, alias)
+        converted = renameFields(nested, value, targetName, alias, depth + 1)
       }
     }
     renamed[targetName(field)] = converted

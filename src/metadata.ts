@@ -109,6 +109,18 @@ const reservedHeaders = new Set([
   'vary',
 ])
 
+const headerToken = /^[!#$%&'*+.^_`|~0-9a-z-]+$/
+const unsafeHeaderValue = /[\r\n\0]/
+
+/**
+ * False for metadata that cannot go out as an HTTP field: a name that is not a lower-case HTTP token (or is
+ * `__proto__`), a value holding CR, LF or NUL. Such entries are dropped rather than sent, so that a handler echoing
+ * untrusted input into its metadata cannot forge headers or gRPC-Web trailer lines (`grpc-status`).
+ */
+export function isSendableHeader(name: string, value: string): boolean {
+  return headerToken.test(name) && !unsafeHeaderValue.test(value) && name !== '__proto__'
+}
+
 /** Encodes a `-bin` metadata value: base64 without padding, as gRPC asks senders to emit. */
 export function encodeBinaryHeader(value: Uint8Array): string {
   return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64').replace(/=+$/, '')

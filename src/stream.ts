@@ -41,6 +41,8 @@ export async function collectStream(
   } catch (thrown) {
     error = toError(thrown)
   }
+  // The stream is over: stop the deadline timer of the call's signal, as openStream does.
+  call.dispose()
   const { status, headers } = writer.head(exchange)
   const end = writer.end(exchange, error, true)
   if (end.frame !== undefined) frames.push(end.frame)
@@ -115,6 +117,8 @@ async function* untilDeadline<T>(call: RpcCall, source: AsyncIterable<T>): Async
   try {
     for (;;) {
       const result = await (expired === undefined ? iterator.next() : Promise.race([iterator.next(), expired]))
+      // The call's signal may have fired first and the handler ended (or yielded) normally before this timer did.
+      if (call.expired) throw deadlineExceeded()
       if (result.done) {
         finished = true
         return

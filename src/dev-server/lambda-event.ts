@@ -20,8 +20,9 @@ export interface OutgoingHttpResponse {
   body: Buffer
 }
 
-// HTTP API and Function URLs pass these through as text; everything else arrives base64.
-const textContentType = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)\b)|\+(json|xml)\b/i
+// HTTP API and Function URLs pass these through as text and base64-encode everything else; `+json` types such as
+// application/grpc-web+json are not among them.
+const textContentType = /^(text\/[^;]*|application\/(json|javascript|xml|yaml|x-www-form-urlencoded))\s*(;|$)/i
 
 export interface ToLambdaEventOptions {
   /** `requestContext.protocol` / `requestContext.http.protocol`. Default `HTTP/1.1`. */
@@ -46,13 +47,15 @@ export function toLambdaEvent(request: IncomingHttpRequest, shape: EventShape, o
   const now = Date.now()
 
   if (shape === 'v2' || shape === 'url') {
-    const headers: Record<string, string> = {}
+    // A Map, so that header names such as `constructor` or `__proto__` are ordinary names.
+    const joined = new Map<string, string>()
     const cookies: string[] = []
     for (const [name, value] of request.headers) {
       const key = name.toLowerCase()
       if (key === 'cookie') cookies.push(...value.split(/;\s*/))
-      else headers[key] = headers[key] === undefined ? value : `${headers[key]},${value}`
+      else joined.set(key, joined.has(key) ? `${joined.get(key)},${value}` : value)
     }
+    const headers: Record<string, string> = Object.fromEntries(joined)
     const asText = isTextBody(request.headers, contentType)
     const queryStringParameters = groupQuery(rawQuery, true, (values) => values.join(','))
     return {
@@ -80,14 +83,16 @@ export function toLambdaEvent(request: IncomingHttpRequest, shape: EventShape, o
     }
   }
 
-  const multiValueHeaders: Record<string, string[]> = {}
+  const grouped = new Map<string, string[]>()
   for (const [name, value] of request.headers) {
     // ALB lower-cases header names; API Gateway REST keeps them as sent.
     const key = shape === 'v1' ? name : name.toLowerCase()
-    ;(multiValueHeaders[key] ??= []).push(value)
+    const values = grouped.get(key)
+    if (values === undefined) grouped.set(key, [value])
+    else values.push(value)
   }
-  const headers: Record<string, string> = {}
-  for (const name of Object.keys(multiValueHeaders)) headers[name] = multiValueHeaders[name].at(-1)!
+  const multiValueHeaders: Record<string, string[]> = Object.fromEntries(grouped)
+  const headers: Record<string, string> = Object.fromEntries([...grouped].map(([name, values]) => [name, values.at(-1)!]))
 
   if (shape === 'v1') {
     const stage = 'local'
@@ -153,7 +158,7 @@ function isTextBody(headers: IncomingHttpRequest['headers'], contentType: string
 
 function groupQuery<T>(rawQuery: string, decode: boolean, pick: (values: string[]) => T): Record<string, T> | null {
   if (rawQuery === '') return null
-  const grouped: Record<string, string[]> = {}
+  const grouped = new Map<string, string[]>()
   for (const pair of rawQuery.split('&')) {
     if (pair === '') continue
     const equals = pair.indexOf('=')
@@ -163,11 +168,11 @@ function groupQuery<T>(rawQuery: string, decode: boolean, pick: (values: string[
       name = safeDecode(name)
       value = safeDecode(value)
     }
-    ;(grouped[name] ??= []).push(value)
+    const values = grouped.get(name)
+    if (values === undefined) grouped.set(name, [value])
+    else values.push(value)
   }
-  const result: Record<string, T> = {}
-  for (const name of Object.keys(grouped)) result[name] = pick(grouped[name])
-  return result
+  return Object.fromEntries([...grouped].map(([name, values]) => [name, pick(values)]))
 }
 
 function safeDecode(value: string): string {

@@ -4,10 +4,13 @@ import {
   readHttpRequest,
   writeLambdaResult,
   writeStreamingResult,
+  type EventShape,
+  type HttpRequest,
   type LambdaHttpEvent,
   type LambdaHttpResult,
   type StreamingResult,
 } from '../event.js'
+import { NonRpcResponse } from '../protocol/detect.js'
 import { getState, type GrpcInternal } from './state.js'
 
 export interface GrpcHttpEventOptions {
@@ -31,7 +34,17 @@ export function grpcHttpEvent(
     if (shape === undefined) {
       throw new TypeError('middy-grpc: the event is not an HTTP event of API Gateway, ALB or a Function URL')
     }
-    request.internal.grpc = { event: request.event, shape, http: readHttpRequest(request.event, shape) }
+    let http: HttpRequest
+    try {
+      http = readHttpRequest(request.event, shape)
+      if (typeof http.path !== 'string') throw new TypeError('path')
+    } catch {
+      // Shaped like an HTTP event but with fields missing or of the wrong type: no front door sends that, so it
+      // gets a plain 400 in the event's shape rather than an invocation error.
+      request.internal.grpc = { event: request.event, shape, http: emptyRequest(shape) }
+      throw new NonRpcResponse(400, 'malformed HTTP event')
+    }
+    request.internal.grpc = { event: request.event, shape, http }
   }
 
   const grpcHttpEventAfter = (request: Request<LambdaHttpEvent, LambdaHttpResult | StreamingResult, Error, any, GrpcInternal>): void => {
@@ -41,4 +54,8 @@ export function grpcHttpEvent(
   }
 
   return { before: grpcHttpEventBefore, after: grpcHttpEventAfter, onError: grpcHttpEventAfter }
+}
+
+function emptyRequest(shape: EventShape): HttpRequest {
+  return { shape, method: '', path: '', headers: {}, query: {}, body: new Uint8Array(0) }
 }

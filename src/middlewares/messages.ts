@@ -5,7 +5,14 @@ import { decodeMessage, encodeMessage } from '../codec.js'
 import type { LambdaHttpEvent } from '../event.js'
 import { GrpcError } from '../grpc-error.js'
 import { NonRpcResponse } from '../protocol/detect.js'
-import { buildMethodTable, findMethod, isReflectionService, type ServiceDefinition } from '../methods.js'
+import {
+  buildMethodTable,
+  findMethod,
+  isReflectionService,
+  type MethodTable,
+  type RpcMethod,
+  type ServiceDefinition,
+} from '../methods.js'
 import { Status } from '../status.js'
 import { toAsyncIterable } from '../stream.js'
 import { requireState, type GrpcInternal } from './state.js'
@@ -34,6 +41,7 @@ type MessagesRequest = Request<GrpcEvent, unknown, unknown, Context, GrpcInterna
 export function grpcMessages(options: GrpcMessagesOptions): MiddlewareObj<GrpcEvent, unknown, unknown, Context, GrpcInternal> {
   const table = buildMethodTable(options.service, options.method)
   const service = isReflectionService(options.service) ? options.service : undefined
+  const lookup = smallTableLookup(table) ?? ((path: string) => findMethod(table, path))
 
   const grpcMessagesBefore = (request: MessagesRequest): void => {
     const state = requireState(request, 'grpcMessages')
@@ -42,7 +50,7 @@ export function grpcMessages(options: GrpcMessagesOptions): MiddlewareObj<GrpcEv
     if (call === undefined || requestMessage === undefined) {
       throw new Error('middy-grpc: grpcMessages needs grpcProtocol() before it')
     }
-    const method = findMethod(table, state.http.path)
+    const method = lookup(state.http.path)
     if (method === undefined) {
       exchange!.routeNotFound = true
       throw new GrpcError(Status.UNIMPLEMENTED, `unknown method ${state.http.path}`)
@@ -77,16 +85,41 @@ export function grpcMessages(options: GrpcMessagesOptions): MiddlewareObj<GrpcEv
     const state = requireState(request, 'grpcMessages')
     const { method, protocol, exchange } = state
     if (method === undefined || protocol === undefined || exchange === undefined) return
-    const encode = (reply: unknown): Uint8Array =>
-      encodeMessage(method.responseType, reply, protocol.replyOffset, exchange.codec, exchange.jsonProtoNames)
     if (method.responseStream) {
+      const encode = (reply: unknown): Uint8Array =>
+        encodeMessage(method.responseType, reply, protocol.replyOffset, exchange.codec, exchange.jsonProtoNames)
       state.replyStream = mapAsync(toAsyncIterable(request.response), encode)
     } else {
-      state.reply = encode(request.response)
+      const trailingBytes = protocol.reserveReplyTrailer?.(exchange) ?? 0
+      state.reply = encodeMessage(
+        method.responseType,
+        request.response,
+        protocol.replyOffset,
+        exchange.codec,
+        exchange.jsonProtoNames,
+        trailingBytes,
+      )
+      exchange.replyTrailingBytes = trailingBytes
     }
   }
 
   return { before: grpcMessagesBefore, after: grpcMessagesAfter }
+}
+
+/**
+ * findMethod for the few methods a Lambda function usually serves: compares the path's tail with each key in place
+ * (`/pkg.Service/Method` ends the path, or is all of it) instead of slicing it out and hashing it. Same answers.
+ */
+function smallTableLookup(table: MethodTable): ((path: string) => RpcMethod | undefined) | undefined {
+  if (table.size > 8) return undefined
+  const entries = [...table]
+  return (path) => {
+    for (const [key, method] of entries) {
+      const start = path.length - key.length
+      if (start >= 0 && path.endsWith(key) && (start === 0 || path.charCodeAt(start - 1) === 0x2f)) return method
+    }
+    return undefined
+  }
 }
 
 async function* mapAsync<T, U>(source: AsyncIterable<T>, map: (item: T) => U): AsyncGenerator<U> {

@@ -1,7 +1,7 @@
 import type { MiddlewareObj, Request } from '@middy/core'
 import { RpcCall, deadlineExceeded } from '../call.js'
 import { base64Length, frontDoorMaxBytes, type HttpResponse } from '../event.js'
-import { GrpcError } from '../grpc-error.js'
+import { GrpcError, internalErrorMessage } from '../grpc-error.js'
 import { NonRpcResponse, detectProtocol } from '../protocol/detect.js'
 import type { Exchange, ProtocolOptions, StreamWriter } from '../protocol/protocol.js'
 import { collectStream, openStream, streamingMaxBytes } from '../stream.js'
@@ -18,8 +18,23 @@ export interface ErrorLogEntry {
 }
 
 export interface GrpcProtocolOptions {
-  /** Largest request message in bytes, after decompression. Default 4 MiB. */
+  /**
+   * Largest request message in bytes, after decompression. Default 4 MiB. Checked against the envelope's length
+   * prefix before anything is copied, and as a cap on the decompressor's output, so a zip bomb never inflates past
+   * it. Over it: RESOURCE_EXHAUSTED (Connect and Twirp HTTP 429).
+   */
   readMaxBytes?: number
+  /**
+   * Largest total size of the request headers of an RPC: the lengths of every name and value added up, after the
+   * front door's normalization (lower-case names, repeated headers comma-joined). Default 64 KiB. Over it:
+   * RESOURCE_EXHAUSTED, before the message is read. Requests that are not RPCs are answered without it.
+   */
+  readMaxHeaderBytes?: number
+  /**
+   * Most request headers (distinct names, after normalization) an RPC may carry. Default 100. Over it:
+   * RESOURCE_EXHAUSTED, before the message is read.
+   */
+  readMaxHeaders?: number
   /**
    * Largest reply message in bytes. Default: whatever fits through the front door the event came from (Lambda's
    * 6 MB payload after base64, 1 MB for ALB). Larger replies become RESOURCE_EXHAUSTED instead of a 502.
@@ -35,12 +50,18 @@ export interface GrpcProtocolOptions {
   twirpLowerCamelJson?: boolean
   /** The Middy handler is streamified: server streams are written as they are produced. Default false. */
   streamifyResponse?: boolean
-  /** Receives errors that were not GrpcErrors (bugs, failed dependencies). Default console.error; false for none. */
+  /**
+   * Receives errors that were not GrpcErrors (bugs, failed dependencies): the client gets INTERNAL with a fixed
+   * message, the original goes here. Default: one `console.error` line with the method, the status and the request
+   * id, then the error. `false` for none. A logger that throws does not change the response.
+   */
   logger?: ((entry: ErrorLogEntry) => void) | false
 }
 
 const defaults = {
   readMaxBytes: 4 * 1024 * 1024,
+  readMaxHeaderBytes: 64 * 1024,
+  readMaxHeaders: 100,
   writeMaxBytes: Infinity,
   compressMinBytes: 1024,
   requireConnectProtocolHeader: false,
@@ -63,7 +84,11 @@ type ProtocolRequest = Request<unknown, unknown, unknown, any, GrpcInternal>
  * the encoded reply or turns any error into the protocol's status.
  */
 export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unknown, unknown, unknown, any, GrpcInternal> {
-  const options = { ...defaults, ...opts }
+  // An option given as `undefined` keeps its default: `readMaxBytes: undefined` must not switch the limit off.
+  const options: Omit<typeof defaults, 'logger'> & { logger: NonNullable<GrpcProtocolOptions['logger']> } = { ...defaults }
+  for (const key of Object.keys(opts) as (keyof GrpcProtocolOptions)[]) {
+    if (opts[key] !== undefined) Object.assign(options, { [key]: opts[key] })
+  }
   const protocolOptions: ProtocolOptions = {
     readMaxBytes: options.readMaxBytes,
     compressMinBytes: options.compressMinBytes,
@@ -81,9 +106,13 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
       codec,
       options: protocolOptions,
       responseCompression: null,
+      // Declared up front: one object shape from the start instead of a transition per field set later.
+      call: undefined,
+      replyTrailingBytes: 0,
     }
     state.protocol = protocol
     state.exchange = exchange
+    checkHeaderLimits(state.http.headers, options.readMaxHeaders, options.readMaxHeaderBytes)
     const { timeoutMs, message, responseCompression } = protocol.readRequest(exchange)
     exchange.responseCompression = responseCompression
     exchange.call = new RpcCall({
@@ -102,10 +131,11 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
     if (protocol === undefined || exchange?.call === undefined) return
     if (replyStream !== undefined) return writeStream(request, state, protocol.stream!, replyStream)
     exchange.call.dispose()
-    // Reached when the handler ran past a deadline nothing raced it against (no grpcRouter, no Lambda context).
-    if (Date.now() > exchange.call.deadline) throw deadlineExceeded()
+    // Reached when the handler ran past a deadline nothing raced it against (no grpcRouter, no Lambda context), or
+    // when it returned normally after the deadline's signal aborted it, before the race's own timer fired.
+    if (exchange.call.expired) throw deadlineExceeded()
     if (reply === undefined) throw new Error('middy-grpc: no encoded reply; is grpcMessages() missing?')
-    const messageBytes = reply.byteLength - protocol.replyOffset
+    const messageBytes = reply.byteLength - protocol.replyOffset - (exchange.replyTrailingBytes ?? 0)
     if (messageBytes > options.writeMaxBytes) {
       throw new GrpcError(Status.RESOURCE_EXHAUSTED, `reply of ${messageBytes} bytes is larger than writeMaxBytes ${options.writeMaxBytes}`)
     }
@@ -137,10 +167,20 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
   /** Maps what was thrown to the status to send, stops the call, and logs what the client will not see. */
   const failCall = (request: ProtocolRequest, state: RpcState, thrown: unknown): GrpcError => {
     const exchange = state.exchange!
-    const error = toGrpcError(thrown, exchange)
+    let error: GrpcError
+    try {
+      error = toGrpcError(thrown, exchange)
+    } catch {
+      // Something thrown whose properties throw when read (a hostile getter, a revoked Proxy).
+      error = new GrpcError(Status.INTERNAL, internalErrorMessage, { cause: thrown })
+    }
     exchange.call?.abort(error)
     if (error !== thrown && options.logger !== false && error.code !== Status.DEADLINE_EXCEEDED) {
-      options.logger({ error, cause: thrown, method: state.method?.path, requestId: request.context?.awsRequestId })
+      try {
+        options.logger({ error, cause: thrown, method: state.method?.path, requestId: request.context?.awsRequestId })
+      } catch {
+        // A failing logger must not turn the answer into an invocation error.
+      }
     }
     return error
   }
@@ -164,6 +204,21 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
   }
 
   return { before: grpcProtocolBefore, after: grpcProtocolAfter, onError: grpcProtocolOnError }
+}
+
+function checkHeaderLimits(headers: Readonly<Record<string, string | undefined>>, maxHeaders: number, maxBytes: number): void {
+  let count = 0
+  let bytes = 0
+  for (const name in headers) {
+    count++
+    bytes += name.length + (headers[name]?.length ?? 0)
+  }
+  if (count > maxHeaders) {
+    throw new GrpcError(Status.RESOURCE_EXHAUSTED, `${count} request headers are more than the limit ${maxHeaders}`)
+  }
+  if (bytes > maxBytes) {
+    throw new GrpcError(Status.RESOURCE_EXHAUSTED, `request headers of ${bytes} bytes are larger than the limit ${maxBytes}`)
+  }
 }
 
 function toGrpcError(error: unknown, exchange: Exchange): GrpcError {

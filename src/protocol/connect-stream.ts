@@ -58,7 +58,7 @@ function writeWhole(exchange: Exchange, frames: Uint8Array[], error: GrpcError |
 function formatEndStream(exchange: Exchange, error: GrpcError | undefined): string {
   const json: { error?: object; metadata?: Record<string, string[]> } = {}
   if (error !== undefined) json.error = connectErrorJson(error)
-  const metadata: Record<string, string[]> = {}
+  const metadata: Record<string, string[]> = Object.create(null)
   addMetadata(metadata, exchange.call?.peekResponseMetadata().trailer)
   addMetadata(metadata, error?.metadata)
   if (Object.keys(metadata).length > 0) json.metadata = metadata
@@ -67,7 +67,7 @@ function formatEndStream(exchange: Exchange, error: GrpcError | undefined): stri
 
 function addMetadata(target: Record<string, string[]>, metadata: Metadata | undefined): void {
   if (metadata === undefined || metadata.size === 0) return
-  const flat: Record<string, string> = {}
+  const flat: Record<string, string> = Object.create(null)
   copyMetadata(flat, metadata)
   for (const name of Object.keys(flat)) (target[name] ??= []).push(...metadata.getAll(name))
 }

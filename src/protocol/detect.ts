@@ -14,7 +14,7 @@ export interface DetectedProtocol {
   contentType: string
 }
 
-const byContentType = new Map<string, Omit<DetectedProtocol, 'contentType'>>([
+const protocolsByContentType: [string, Omit<DetectedProtocol, 'contentType'>][] = [
   ['application/grpc-web', { protocol: grpcWeb, codec: 'proto' }],
   ['application/grpc-web+proto', { protocol: grpcWeb, codec: 'proto' }],
   ['application/grpc-web+json', { protocol: grpcWeb, codec: 'json' }],
@@ -29,7 +29,12 @@ const byContentType = new Map<string, Omit<DetectedProtocol, 'contentType'>>([
   ['application/connect+proto', { protocol: connectStream, codec: 'proto' }],
   ['application/connect+json', { protocol: connectStream, codec: 'json' }],
   ['application/protobuf', { protocol: twirp, codec: 'proto' }],
-])
+]
+
+// Built once and frozen: detectProtocol hands these out as they are, instead of a new object per request.
+const byContentType = new Map<string, Readonly<DetectedProtocol>>(
+  protocolsByContentType.map(([contentType, detected]) => [contentType, Object.freeze({ ...detected, contentType })]),
+)
 
 export const supportedContentTypes = [...byContentType.keys()]
 
@@ -41,7 +46,7 @@ const connectGetCodecs: Record<string, CodecName | undefined> = { proto: 'proto'
  * content-type. Twirp requests are recognised by the prefix of their path (or `application/protobuf`) and get
  * Twirp's own `bad_route` errors instead.
  */
-export function detectProtocol(http: HttpRequest, twirpPrefix: string): DetectedProtocol {
+export function detectProtocol(http: HttpRequest, twirpPrefix: string): Readonly<DetectedProtocol> {
   if (http.method === 'OPTIONS') throw new NonRpcResponse(204, '', { allow: 'GET, POST, OPTIONS' })
   const contentType = mediaType(http.headers['content-type'])
   if (contentType === 'application/protobuf' || isTwirpPath(http.path, twirpPrefix)) {
@@ -57,7 +62,7 @@ export function detectProtocol(http: HttpRequest, twirpPrefix: string): Detected
       'accept-post': supportedContentTypes.join(', '),
     })
   }
-  return { ...detected, contentType }
+  return detected
 }
 
 /** Connect's GET form: `?connect=v1&encoding=proto|json&message=…`. Any other GET is not an RPC. */

@@ -1,7 +1,7 @@
 import { acceptEncodingValue, findRequestCompression, negotiateResponseCompression, type Compression } from '../compression.js'
 import { decodeSingleEnvelope, envelopeHeaderBytes, flagCompressed, encodeEnvelope, writeEnvelopeHeader } from '../envelope.js'
 import { GrpcError } from '../grpc-error.js'
-import { Metadata, encodeGrpcMessage, encodeBinaryHeader, isReservedHeader, unpadBinaryHeader } from '../metadata.js'
+import { Metadata, encodeGrpcMessage, encodeBinaryHeader, isReservedHeader, isSendableHeader, unpadBinaryHeader } from '../metadata.js'
 import { Status, type StatusCode } from '../status.js'
 import { encodeStatusDetails } from '../status-details.js'
 import { parseGrpcTimeout } from '../timeout.js'
@@ -84,8 +84,8 @@ export function grpcTrailerFields(exchange: Exchange, error?: GrpcError): Record
 export function copyMetadata(target: Record<string, string>, metadata: Metadata | undefined): void {
   if (metadata === undefined || metadata.size === 0) return
   for (const [name, value] of metadata) {
-    if (isReservedHeader(name)) continue
+    if (isReservedHeader(name) || !isSendableHeader(name, value)) continue
     const wireValue = name.endsWith('-bin') ? unpadBinaryHeader(value) : value
-    target[name] = target[name] === undefined ? wireValue : `${target[name]}, ${wireValue}`
+    target[name] = Object.hasOwn(target, name) ? `${target[name]}, ${wireValue}` : wireValue
   }
 }

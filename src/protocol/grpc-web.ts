@@ -23,13 +23,21 @@ export const grpcWeb: Protocol = {
   name: 'grpc-web',
   replyOffset: envelopeHeaderBytes,
   readRequest: (exchange) => readGrpcRequest(exchange, exchange.http.body),
+  reserveReplyTrailer: (exchange) => replyTrailerFrame(exchange).byteLength,
   writeReply(exchange, reply) {
-    const { frame, compressed } = frameReply(exchange, reply)
-    return {
-      status: 200,
-      headers: grpcResponseHeaders(exchange, replyContentType(exchange), compressed),
-      body: concat(frame, encodeTrailerFrame(grpcTrailerFields(exchange))),
+    const reserved = exchange.replyTrailingBytes ?? 0
+    const message = reserved === 0 ? reply : reply.subarray(0, reply.byteLength - reserved)
+    const { frame, compressed } = frameReply(exchange, message)
+    const trailer = replyTrailerFrame(exchange)
+    let body: Uint8Array
+    if (frame === message && trailer.byteLength === reserved) {
+      // The usual case: header written in place, trailer frame into the bytes reserved for it, no copy.
+      reply.set(trailer, message.byteLength)
+      body = reply
+    } else {
+      body = concat(frame, trailer)
     }
+    return { status: 200, headers: grpcResponseHeaders(exchange, replyContentType(exchange), compressed), body }
   },
   writeError(exchange, error) {
     return {
@@ -46,6 +54,7 @@ export const grpcWebText: Protocol = {
   name: 'grpc-web-text',
   replyOffset: envelopeHeaderBytes,
   readRequest: (exchange) => readGrpcRequest(exchange, decodeGrpcWebText(exchange.http.body)),
+  reserveReplyTrailer: grpcWeb.reserveReplyTrailer,
   writeReply: (exchange, reply) => toText(grpcWeb.writeReply(exchange, reply)),
   writeError: (exchange, error) => toText(grpcWeb.writeError(exchange, error)),
   stream: {
@@ -82,6 +91,15 @@ export function encodeTrailerFrame(fields: Record<string, string>): Uint8Array {
   writeEnvelopeHeader(frame, 0, flagTrailer, length)
   frame.write(text, envelopeHeaderBytes)
   return frame
+}
+
+// The trailer frame of a call that succeeded without trailers of its own: the same bytes every time. Only ever copied
+// into a reply, never sent as it is.
+const okTrailerFrame = encodeTrailerFrame({ 'grpc-status': '0' })
+
+/** The trailer frame that ends a successful unary reply. */
+function replyTrailerFrame(exchange: Exchange): Uint8Array {
+  return exchange.call?.hasResponseTrailer === true ? encodeTrailerFrame(grpcTrailerFields(exchange)) : okTrailerFrame
 }
 
 function concat(first: Uint8Array, second: Uint8Array): Uint8Array {

@@ -34,6 +34,8 @@ export interface Exchange {
   readonly options: ProtocolOptions
   /** Undefined when the request failed before the call could be set up. */
   call?: RpcCall
+  /** Bytes reserved after a unary reply's message for the protocol's closing frame (see reserveReplyTrailer). */
+  replyTrailingBytes?: number
   responseCompression: Compression | null
   /** JSON replies use the .proto field names (Twirp) instead of lowerCamel. */
   jsonProtoNames?: boolean
@@ -49,7 +51,15 @@ export interface Protocol {
   /** Bytes reserved in front of an encoded reply, so that the envelope header is written in place. */
   readonly replyOffset: number
   readRequest(exchange: Exchange): ProtocolRequest
-  /** `reply` holds the encoded message after `replyOffset` reserved bytes. */
+  /**
+   * Bytes to reserve after a unary reply's message, so that the frame closing the body (gRPC-Web's trailer frame) is
+   * written into the same buffer instead of copying the message into a new one.
+   */
+  reserveReplyTrailer?(exchange: Exchange): number
+  /**
+   * `reply` holds the encoded message after `replyOffset` reserved bytes, and before `exchange.replyTrailingBytes`
+   * more when the protocol reserved them.
+   */
   writeReply(exchange: Exchange, reply: Uint8Array): HttpResponse
   writeError(exchange: Exchange, error: GrpcError): HttpResponse
   /** Server streaming, for the protocols that have it. */

@@ -69,5 +69,5 @@ export function isTwirpPath(path: string, prefix: string): boolean {
   if (prefix === '') return false
   const lastSlash = path.lastIndexOf('/')
   const serviceSlash = lastSlash <= 0 ? -1 : path.lastIndexOf('/', lastSlash - 1)
-  return serviceSlash > 0 && path.slice(0, serviceSlash).endsWith(prefix)
+  return serviceSlash > 0 && path.endsWith(prefix, serviceSlash)
 }

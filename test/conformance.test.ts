@@ -1,0 +1,113 @@
+import { writeFileSync } from 'node:fs'
+import { runConformance } from './conformance/runner.js'
+import { createConformanceLambda } from './conformance/service.js'
+
+// The Connect conformance replay (test/conformance/runner.ts). `npm run test:conformance` runs only this file;
+// CONFORMANCE_FILTER=text limits it to cases whose name contains the text, CONFORMANCE_VERBOSE=1 prints the
+// known failures too, CONFORMANCE_TRACE=1 every request and response.
+test('Connect conformance suites replay without unexpected results', async () => {
+  const report = await runConformance({
+    filter: process.env.CONFORMANCE_FILTER || undefined,
+    verbose: process.env.CONFORMANCE_VERBOSE === '1',
+    trace: process.env.CONFORMANCE_TRACE === '1',
+    // Straight to stdout: jest's console capture would bury the counts under stack locations.
+    print: (line) => process.stdout.write(`${line}\n`),
+  })
+  if (!report.ran) return
+  // For maintaining known-failing.txt: every case with its outcome, as JSON.
+  if (process.env.CONFORMANCE_OUTCOMES) writeFileSync(process.env.CONFORMANCE_OUTCOMES, JSON.stringify(report.outcomes, null, 1))
+  // The report above lists each unexpected result with its reasons.
+  expect({ unexpected: report.unexpected.length, stalePatterns: report.stalePatterns }).toEqual({ unexpected: 0, stalePatterns: [] })
+  expect(report.passed).toBeGreaterThan(0)
+}, 180_000)
+
+// The replay's own checks must catch what the reference client catches: a server that breaks the wire format in
+// small ways has to fail.
+describe('the replay catches wire deviations', () => {
+  const conformance = createConformanceLambda()
+  type Result = { statusCode: number; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean }
+
+  /** The conformance Lambda with its result bodies rewritten. */
+  const tampered = (rewrite: (body: Buffer, result: Result) => Buffer) => async (event: unknown, context: unknown) => {
+    const result = (await conformance(event as never, context as never)) as Result
+    const body = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8')
+    const rewritten = rewrite(body, result)
+    return { ...result, body: rewritten.toString('base64'), isBase64Encoded: true }
+  }
+
+  async function failures(filter: string, lambda: (event: unknown, context: unknown) => Promise<unknown>): Promise<string> {
+    const report = await runConformance({ filter, lambda, knownFailingFile: '/nonexistent/known-failing.txt' })
+    if (!report.ran) return ''
+    expect(report.failed).toBeGreaterThan(0)
+    return report.lines.join('\n')
+  }
+
+  /** Standard base64 padding, which servers must not send. */
+  const pad = (value: string) => value + '='.repeat((4 - (value.length % 4)) % 4)
+
+  const grpcWebCase = 'Errors/HTTPVersion:1/Protocol:PROTOCOL_GRPC_WEB/Codec:CODEC_PROTO/Compression:COMPRESSION_IDENTITY/TLS:false/unary/not-found'
+  const connectCase = 'Errors/HTTPVersion:1/Protocol:PROTOCOL_CONNECT/Codec:CODEC_PROTO/Compression:COMPRESSION_IDENTITY/TLS:false/unary/not-found'
+
+  test('a gRPC-Web trailer block with LF lines, a capitalized key, a padded details value', async () => {
+    const text = await failures(
+      grpcWebCase,
+      tampered((body) => {
+        let block = body.subarray(5).toString('latin1')
+        block = block.replace('grpc-status:', 'Grpc-Status:').replaceAll('\r\n', '\n')
+        block = block.replace(/(grpc-status-details-bin: )([A-Za-z0-9+/]+)/, (_, key: string, value: string) => key + pad(value))
+        const frame = Buffer.alloc(5)
+        frame[0] = 0x80
+        frame.writeUInt32BE(Buffer.byteLength(block, 'latin1'), 1)
+        return Buffer.concat([frame, Buffer.from(block, 'latin1')])
+      }),
+    )
+    expect(text).toContain('non-lower-case field key')
+    expect(text).toContain('LF line ending instead of CRLF')
+  })
+
+  test('a Connect error body with an extra key and padded detail values', async () => {
+    let padded = false
+    const text = await failures(
+      connectCase,
+      tampered((body) => {
+        const json = JSON.parse(body.toString('utf8'))
+        for (const detail of json.details) {
+          padded ||= pad(detail.value) !== detail.value
+          detail.value = pad(detail.value)
+        }
+        json.extra = true
+        return Buffer.from(JSON.stringify(json))
+      }),
+    )
+    expect(text).toContain('invalid key "extra"')
+    if (padded) expect(text).toContain('servers should emit unpadded')
+  })
+
+  test('a Connect error body with a duplicate key', async () => {
+    const text = await failures(
+      connectCase,
+      tampered((body) => Buffer.from(body.toString('utf8').replace('{', '{"code":"internal",'))),
+    )
+    expect(text).toContain('duplicate key "code"')
+  })
+
+  test('a gRPC-Web status that disagrees with its details', async () => {
+    const text = await failures(
+      grpcWebCase,
+      tampered((body) => {
+        const block = body.subarray(5).toString('latin1').replace('grpc-status: 5', 'grpc-status: 6')
+        const frame = Buffer.alloc(5)
+        frame[0] = 0x80
+        frame.writeUInt32BE(Buffer.byteLength(block, 'latin1'), 1)
+        return Buffer.concat([frame, Buffer.from(block, 'latin1')])
+      }),
+    )
+    expect(text).toContain("disagrees with 'grpc-status'")
+  })
+})
+
+test('without the shared suites the replay says so and skips', async () => {
+  const report = await runConformance({ suitesDirectory: '/nonexistent/conformance/suites' })
+  expect(report.ran).toBe(false)
+  expect(report.lines.join('\n')).toContain('is absent')
+})
