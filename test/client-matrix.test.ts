@@ -12,7 +12,7 @@ import { createDevServer, type DevServer } from '../src/dev-server/index.js'
 import type { EventShape } from '../src/event.js'
 import { loadClientRegistry } from './support/client-schema.js'
 import { callWithGrpcio, hasGrpcio } from './support/grpcio.js'
-import { echoMethod, failMethod } from './support/protobuf-ts-schema.js'
+import { EchoRequestType, FailRequestType, echoMethod, failMethod } from './support/protobuf-ts-schema.js'
 import { EchoRequest, EchoResponse, createTestLambda, testRoot } from './support/test-service.js'
 
 /**
@@ -40,9 +40,9 @@ function connectNode(transport: (baseUrl: string) => Parameters<typeof createCli
 function protobufTs(transport: (url: string) => GrpcWebFetchTransport | TwirpFetchTransport, notFoundCode: string): Probe {
   return async (url) => {
     const t = transport(url)
-    const reply = await t.unary(echoMethod, { text: 'matrix', payload: new Uint8Array(), replyBytes: 0, delayMs: 0, number: 0n }, t.mergeOptions({})).response
+    const reply = await t.unary(echoMethod, EchoRequestType.create({ text: 'matrix' }), t.mergeOptions({})).response
     expect(reply.text).toBe('matrix')
-    const error = (await t.unary(failMethod, { ...notFound, withDetails: false }, t.mergeOptions({})).response.catch((e: unknown) => e)) as RpcError
+    const error = (await t.unary(failMethod, FailRequestType.create(notFound), t.mergeOptions({})).response.catch((e: unknown) => e)) as RpcError
     expect(error).toBeInstanceOf(RpcError)
     expect(error.code).toBe(notFoundCode)
   }

@@ -7,6 +7,7 @@ import { eventBody, eventHeader } from './support/event-headers.js'
 import { startGateway, type Gateway } from './support/gateway.js'
 import { createTestLambda } from './support/test-service.js'
 import type { EventShape } from '../src/event.js'
+import { failureOf } from './support/failure.js'
 
 const registry = loadClientRegistry('test/proto')
 const serviceDesc = registry.getService('test.v1.TestService') as DescService
@@ -20,16 +21,7 @@ function clientFor(baseUrl: string, options: { sendCompression?: Compression; ac
   return createClient(serviceDesc, createGrpcWebTransport({ baseUrl, httpVersion: '1.1', ...options })) as unknown as TestClient
 }
 
-/** Awaits a call that must fail and returns its ConnectError. */
-async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConnectError)
-    return error as ConnectError
-  }
-  throw new Error('the call succeeded')
-}
+const failure = (call: Promise<unknown>) => failureOf(call, ConnectError)
 
 const unicodeMessage = '\ntest with whitespace\r\nand Unicode BMP ☺ and non-BMP 😈\n'
 const statusNames = [

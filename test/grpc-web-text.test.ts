@@ -1,79 +1,19 @@
 import { GrpcWebFetchTransport } from '@protobuf-ts/grpcweb-transport'
-import { LongType, MessageType, ScalarType } from '@protobuf-ts/runtime'
-import { RpcError, ServiceType, type MethodInfo, type RpcMetadata } from '@protobuf-ts/runtime-rpc'
+import { RpcError, type RpcMetadata } from '@protobuf-ts/runtime-rpc'
 import { startGateway, type Gateway } from './support/gateway.js'
+import {
+  EchoRequestType,
+  ErrorInfoType,
+  FailRequestType,
+  StatusType,
+  echoMethod,
+  failMethod,
+  type EchoRequest,
+  type FailRequest,
+} from './support/protobuf-ts-schema.js'
 import { createTestLambda } from './support/test-service.js'
 import type { EventShape } from '../src/event.js'
-
-// protobuf-ts types declared by hand (no codegen here); field numbers as in test/proto/test.proto.
-interface EchoRequest {
-  text: string
-  payload: Uint8Array
-  replyBytes: number
-  delayMs: number
-  number: bigint
-}
-interface EchoResponse {
-  text: string
-  payload: Uint8Array
-  headers: string[]
-  timeoutMs: number
-  protocol: string
-  number: bigint
-}
-interface FailRequest {
-  code: number
-  message: string
-  withDetails: boolean
-  kind: string
-  httpStatus: number
-}
-
-const EchoRequestType = new MessageType<EchoRequest>('test.v1.EchoRequest', [
-  { no: 1, name: 'text', kind: 'scalar', T: ScalarType.STRING },
-  { no: 2, name: 'payload', kind: 'scalar', T: ScalarType.BYTES },
-  { no: 3, name: 'reply_bytes', kind: 'scalar', T: ScalarType.UINT32 },
-  { no: 4, name: 'delay_ms', kind: 'scalar', T: ScalarType.UINT32 },
-  { no: 5, name: 'number', kind: 'scalar', T: ScalarType.INT64, L: LongType.BIGINT },
-])
-const EchoResponseType = new MessageType<EchoResponse>('test.v1.EchoResponse', [
-  { no: 1, name: 'text', kind: 'scalar', T: ScalarType.STRING },
-  { no: 2, name: 'payload', kind: 'scalar', T: ScalarType.BYTES },
-  { no: 3, name: 'headers', kind: 'scalar', repeat: 2, T: ScalarType.STRING },
-  { no: 4, name: 'timeout_ms', kind: 'scalar', T: ScalarType.DOUBLE },
-  { no: 5, name: 'protocol', kind: 'scalar', T: ScalarType.STRING },
-  { no: 6, name: 'number', kind: 'scalar', T: ScalarType.INT64, L: LongType.BIGINT },
-])
-const FailRequestType = new MessageType<FailRequest>('test.v1.FailRequest', [
-  { no: 1, name: 'code', kind: 'scalar', T: ScalarType.UINT32 },
-  { no: 2, name: 'message', kind: 'scalar', T: ScalarType.STRING },
-  { no: 3, name: 'with_details', kind: 'scalar', T: ScalarType.BOOL },
-  { no: 4, name: 'kind', kind: 'scalar', T: ScalarType.STRING },
-  { no: 5, name: 'http_status', kind: 'scalar', T: ScalarType.UINT32 },
-])
-const ErrorInfoType = new MessageType<{ reason: string; metadata: Record<string, string> }>('test.v1.ErrorInfo', [
-  { no: 1, name: 'reason', kind: 'scalar', T: ScalarType.STRING },
-  { no: 2, name: 'metadata', kind: 'map', K: ScalarType.STRING, V: { kind: 'scalar', T: ScalarType.STRING } },
-])
-const AnyType = new MessageType<{ typeUrl: string; value: Uint8Array }>('google.protobuf.Any', [
-  { no: 1, name: 'type_url', kind: 'scalar', T: ScalarType.STRING },
-  { no: 2, name: 'value', kind: 'scalar', T: ScalarType.BYTES },
-])
-const StatusType = new MessageType<{ code: number; message: string; details: { typeUrl: string; value: Uint8Array }[] }>(
-  'google.rpc.Status',
-  [
-    { no: 1, name: 'code', kind: 'scalar', T: ScalarType.INT32 },
-    { no: 2, name: 'message', kind: 'scalar', T: ScalarType.STRING },
-    { no: 3, name: 'details', kind: 'message', repeat: 2, T: () => AnyType },
-  ],
-)
-
-const TestService = new ServiceType('test.v1.TestService', [
-  { name: 'Echo', options: {}, I: EchoRequestType, O: EchoResponseType },
-  { name: 'Fail', options: {}, I: FailRequestType, O: EchoResponseType },
-])
-const echoMethod = TestService.methods[0] as MethodInfo<EchoRequest, EchoResponse>
-const failMethod = TestService.methods[1] as MethodInfo<FailRequest, EchoResponse>
+import { failureOf } from './support/failure.js'
 
 const shapes: EventShape[] = ['v1', 'v2', 'alb', 'alb-multi', 'url']
 const formats = ['text', 'binary'] as const
@@ -95,15 +35,7 @@ function recordingFetch(wire: Wire): typeof fetch {
   }
 }
 
-async function rpcFailure(promise: Promise<unknown>): Promise<RpcError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).toBeInstanceOf(RpcError)
-    return error as RpcError
-  }
-  throw new Error('the call succeeded')
-}
+const rpcFailure = (call: Promise<unknown>) => failureOf(call, RpcError)
 
 function single(value: RpcMetadata[string] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : (value as string | undefined)

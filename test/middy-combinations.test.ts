@@ -12,6 +12,7 @@ import { startGateway, type Gateway, type LambdaFunction } from './support/gatew
 import { EchoRequest, EchoResponse, TestService, echo, testHandlers } from './support/test-service.js'
 import { GrpcError, Status, grpcFraming, type ErrorLogEntry, type GrpcFramingOptions } from '../src/index.js'
 import type { EventShape } from '../src/event.js'
+import { failureOf } from './support/failure.js'
 
 const registry = loadClientRegistry('test/proto')
 const serviceDesc = registry.getService('test.v1.TestService') as DescService
@@ -23,15 +24,7 @@ type TestClient = { echo: Rpc; fail: Rpc; lookup: Rpc; unrouted: Rpc }
 const clientFor = (baseUrl: string): TestClient =>
   createClient(serviceDesc, createGrpcWebTransport({ baseUrl, httpVersion: '1.1' })) as unknown as TestClient
 
-async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConnectError)
-    return error as ConnectError
-  }
-  throw new Error('the call succeeded')
-}
+const failure = (call: Promise<unknown>) => failureOf(call, ConnectError)
 
 const framing = (options: Partial<GrpcFramingOptions> = {}) => grpcFraming({ service: TestService, logger: false, ...options })
 const quiet = () => undefined

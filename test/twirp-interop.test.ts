@@ -2,7 +2,7 @@ import { RpcError, type MethodInfo } from '@protobuf-ts/runtime-rpc'
 import { TwirpFetchTransport } from '@protobuf-ts/twirp-transport'
 import type { EventShape } from '../src/event.js'
 import { startGateway, type Gateway } from './support/gateway.js'
-import { echoMethod, failMethod } from './support/protobuf-ts-schema.js'
+import { EchoRequestType, FailRequestType, echoMethod, failMethod } from './support/protobuf-ts-schema.js'
 import { createTestLambda } from './support/test-service.js'
 
 const shapes: EventShape[] = ['v1', 'v2', 'alb', 'alb-multi', 'url']
@@ -24,7 +24,7 @@ describe.each(shapes)('protobuf-ts Twirp client through a %s event', (shape) => 
     const echo = call(
       sendJson,
       echoMethod,
-      { text: 'twirp ☺', payload: new Uint8Array([1, 2, 3]), replyBytes: 0, delayMs: 0, number: 42n },
+      EchoRequestType.create({ text: 'twirp ☺', payload: new Uint8Array([1, 2, 3]), number: 42n }),
       { 'x-echo-a': '1' },
     )
     const reply = await echo.response
@@ -36,7 +36,7 @@ describe.each(shapes)('protobuf-ts Twirp client through a %s event', (shape) => 
   })
 
   test.each([false, true])('sendJson %s: error code and message', async (sendJson) => {
-    const error = await call(sendJson, failMethod, { code: 7, message: 'nope ☺', withDetails: false }).response.catch(
+    const error = await call(sendJson, failMethod, FailRequestType.create({ code: 7, message: 'nope ☺' })).response.catch(
       (e: unknown) => e,
     )
     expect(error).toBeInstanceOf(RpcError)
