@@ -81,9 +81,10 @@ export function encodeMessage<T>(
   }
 }
 
-/** Appends `count` zero bytes: 4 at a time (fixed32), the rest one at a time (a 0 varint is one byte). */
+/** Appends `count` zero bytes: 8 at a time (double), then 4 (fixed32), the rest one at a time (a 0 varint). */
 function reserveZeros(target: protobuf.Writer, count: number): void {
   let left = count
+  for (; left >= 8; left -= 8) target.double(0)
   for (; left >= 4; left -= 4) target.fixed32(0)
   for (; left > 0; left--) target.uint32(0)
 }

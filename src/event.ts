@@ -170,9 +170,12 @@ function readV1Query(
   return decoded
 }
 
-function parseQueryString(raw: string): Record<string, string | undefined> {
+// Most RPCs have no query string: they share this one, frozen, instead of a new prototype-less object each.
+const emptyQuery: Readonly<Record<string, string | undefined>> = Object.freeze(Object.create(null))
+
+function parseQueryString(raw: string): Readonly<Record<string, string | undefined>> {
+  if (raw === '') return emptyQuery
   const query: Record<string, string | undefined> = Object.create(null)
-  if (raw === '') return query
   for (const pair of raw.split('&')) {
     if (pair === '') continue
     const equals = pair.indexOf('=')
@@ -244,6 +247,8 @@ export function writeLambdaResult(shape: EventShape, response: HttpResponse): La
 }
 
 export function toBase64(bytes: Uint8Array): string {
+  // protobufjs hands out Buffers on Node: encode them as they are rather than through a new view.
+  if (Buffer.isBuffer(bytes)) return bytes.toString('base64')
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
 }
 

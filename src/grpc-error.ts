@@ -50,8 +50,8 @@ export class GrpcError extends Error {
    * generic message, the original kept as `cause` for logging.
    */
   static from(error: unknown): GrpcError {
-    if (error instanceof GrpcError) return error
     try {
+      if (error instanceof GrpcError) return error
       const httpStatus = (error as { statusCode?: unknown } | null)?.statusCode
       if (typeof httpStatus === 'number') {
         const code = codeFromHttpStatus(httpStatus)
@@ -60,7 +60,7 @@ export class GrpcError extends Error {
         return new GrpcError(code, exposed && typeof message === 'string' ? message : statusName(code), { cause: error })
       }
     } catch {
-      // A getter or a Proxy that throws: nothing about the error can be trusted, so it is an internal error.
+      // A getter or a (revoked) Proxy that throws: nothing about the error can be trusted; it is an internal error.
     }
     return new GrpcError(Status.INTERNAL, internalErrorMessage, { cause: error })
   }

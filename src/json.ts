@@ -109,7 +109,8 @@ function renameFields(
 }
 
 function findField(type: protobuf.Type, key: string): FieldWithNames | undefined {
-  const byName = type.fields[key] as FieldWithNames | undefined
+  // Own properties only: `__proto__` or `constructor` in a request must not find Object.prototype's.
+  const byName = Object.hasOwn(type.fields, key) ? (type.fields[key] as FieldWithNames) : undefined
   if (byName !== undefined) return byName
   return type.fieldsArray.find((field: FieldWithNames) => field.jsonName === key || field.protoName === key)
 }

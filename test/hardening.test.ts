@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib'
+import { jest } from '@jest/globals'
 import middy from '@middy/core'
 import httpErrorHandler from '@middy/http-error-handler'
 import { createError } from '@middy/util'

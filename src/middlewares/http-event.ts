@@ -11,7 +11,7 @@ import {
   type StreamingResult,
 } from '../event.js'
 import { NonRpcResponse } from '../protocol/detect.js'
-import { getState, type GrpcInternal } from './state.js'
+import { getState, newState, setState, type GrpcInternal } from './state.js'
 
 export interface GrpcHttpEventOptions {
   /**
@@ -41,10 +41,10 @@ export function grpcHttpEvent(
     } catch {
       // Shaped like an HTTP event but with fields missing or of the wrong type: no front door sends that, so it
       // gets a plain 400 in the event's shape rather than an invocation error.
-      request.internal.grpc = { event: request.event, shape, http: emptyRequest(shape) }
+      setState(request, newState(request.event, shape, emptyRequest(shape)))
       throw new NonRpcResponse(400, 'malformed HTTP event')
     }
-    request.internal.grpc = { event: request.event, shape, http }
+    setState(request, newState(request.event, shape, http))
   }
 
   const grpcHttpEventAfter = (request: Request<LambdaHttpEvent, LambdaHttpResult | StreamingResult, Error, any, GrpcInternal>): void => {

@@ -22,17 +22,50 @@ export interface RpcState {
   response?: HttpResponse
 }
 
+/** A new state with every field declared, so that it keeps one object shape while the middlewares fill it in. */
+export function newState(event: unknown, shape: EventShape, http: HttpRequest): RpcState {
+  return {
+    event,
+    shape,
+    http,
+    protocol: undefined,
+    exchange: undefined,
+    requestMessage: undefined,
+    method: undefined,
+    reply: undefined,
+    replyStream: undefined,
+    response: undefined,
+  }
+}
+
 export interface GrpcInternal extends Record<string, unknown> {
   grpc?: RpcState
 }
 
 /**
- * The state of this request. Middy 6 shares one `internal` object across requests when `plugin.internal` is set, so
- * state left by an earlier invocation is recognised by its event and ignored.
+ * Every request's state by its Middy request object (one per invocation). Middy 6 shares one `internal` object
+ * across requests when `plugin.internal` is set: there, concurrent invocations (Lambda managed instances, tests)
+ * overwrite each other's `internal.grpc`, and each finds its own state here instead.
+ */
+// Kept on the request under a symbol rather than in a WeakMap: a WeakMap entry per invocation cost ~1.3 µs per call
+// (measured, mostly GC work on the ephemeron table), a symbol-keyed property a few nanoseconds. Symbol keys stay out
+// of for-in, Object.keys, JSON.stringify and structuredClone.
+const stateKey = Symbol('middy-grpc state')
+
+export function setState(request: Request<unknown, unknown, unknown, any, any>, state: RpcState): void {
+  ;(request.internal as GrpcInternal).grpc = state
+  ;(request as unknown as Record<symbol, RpcState | undefined>)[stateKey] = state
+}
+
+/**
+ * The state of this request. State left in a shared `internal` by another invocation is recognised by its event
+ * and ignored.
  */
 export function getState(request: Request<unknown, unknown, unknown, any, any>): RpcState | undefined {
   const state = (request.internal as GrpcInternal).grpc
-  return state !== undefined && state.event === request.event ? state : undefined
+  return state !== undefined && state.event === request.event
+    ? state
+    : (request as unknown as Record<symbol, RpcState | undefined>)[stateKey]
 }
 
 export function requireState(request: Request<unknown, unknown, unknown, any, any>, middleware: string): RpcState {

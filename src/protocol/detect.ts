@@ -48,7 +48,10 @@ const connectGetCodecs: Record<string, CodecName | undefined> = { proto: 'proto'
  */
 export function detectProtocol(http: HttpRequest, twirpPrefix: string): Readonly<DetectedProtocol> {
   if (http.method === 'OPTIONS') throw new NonRpcResponse(204, '', { allow: 'GET, POST, OPTIONS' })
-  const contentType = mediaType(http.headers['content-type'])
+  const header = http.headers['content-type']
+  // A content-type exactly as listed (what clients send) is looked up once, without parsing it first.
+  const exact = header === undefined ? undefined : byContentType.get(header)
+  const contentType = exact === undefined ? mediaType(header) : exact.contentType
   if (contentType === 'application/protobuf' || isTwirpPath(http.path, twirpPrefix)) {
     return { protocol: twirp, codec: contentType === 'application/json' ? 'json' : 'proto', contentType }
   }
@@ -56,7 +59,7 @@ export function detectProtocol(http: HttpRequest, twirpPrefix: string): Readonly
   if (http.method !== 'POST') {
     throw new NonRpcResponse(405, `method ${http.method} not allowed: RPCs use POST`, { allow: 'GET, POST, OPTIONS' })
   }
-  const detected = byContentType.get(contentType)
+  const detected = exact ?? byContentType.get(contentType)
   if (detected === undefined) {
     throw new NonRpcResponse(415, `unsupported content-type "${contentType}"`, {
       'accept-post': supportedContentTypes.join(', '),

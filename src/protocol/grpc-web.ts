@@ -26,16 +26,20 @@ export const grpcWeb: Protocol = {
   reserveReplyTrailer: (exchange) => replyTrailerFrame(exchange).byteLength,
   writeReply(exchange, reply) {
     const reserved = exchange.replyTrailingBytes ?? 0
-    const message = reserved === 0 ? reply : reply.subarray(0, reply.byteLength - reserved)
-    const { frame, compressed } = frameReply(exchange, message)
     const trailer = replyTrailerFrame(exchange)
+    const messageBytes = reply.byteLength - envelopeHeaderBytes - reserved
+    const compression = exchange.responseCompression
     let body: Uint8Array
-    if (frame === message && trailer.byteLength === reserved) {
+    let compressed = false
+    if ((compression === null || messageBytes < exchange.options.compressMinBytes) && trailer.byteLength === reserved) {
       // The usual case: header written in place, trailer frame into the bytes reserved for it, no copy.
-      reply.set(trailer, message.byteLength)
+      writeEnvelopeHeader(reply, 0, 0, messageBytes)
+      reply.set(trailer, envelopeHeaderBytes + messageBytes)
       body = reply
     } else {
-      body = concat(frame, trailer)
+      const framed = frameReply(exchange, reserved === 0 ? reply : reply.subarray(0, reply.byteLength - reserved))
+      compressed = framed.compressed
+      body = concat(framed.frame, trailer)
     }
     return { status: 200, headers: grpcResponseHeaders(exchange, replyContentType(exchange), compressed), body }
   },

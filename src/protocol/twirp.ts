@@ -66,7 +66,7 @@ function twirpHeaders(exchange: Exchange, contentType: string): Record<string, s
 
 /** True when the path is `<prefix>/pkg.Service/Method`, allowing a stage or base path in front of the prefix. */
 export function isTwirpPath(path: string, prefix: string): boolean {
-  if (prefix === '') return false
+  if (prefix === '' || !path.includes(prefix)) return false
   const lastSlash = path.lastIndexOf('/')
   const serviceSlash = lastSlash <= 0 ? -1 : path.lastIndexOf('/', lastSlash - 1)
   return serviceSlash > 0 && path.endsWith(prefix, serviceSlash)
