@@ -291,7 +291,7 @@ describe('@middy/input-output-logger', () => {
   beforeAll(async () => {
     gateway = await startGateway(
       middy()
-        .use(inputOutputLogger({ logger: (message: Record<string, any>) => void logged.push(message) }))
+        .use(inputOutputLogger({ logger: (message: unknown) => void logged.push(message as Record<string, any>) }))
         .use(framing())
         .handler(testHandlers),
       'v2',
