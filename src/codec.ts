@@ -42,10 +42,11 @@ export function decodeMessage<T>(type: MessageType<T>, bytes: Uint8Array, codec:
 let writer = protobuf.Writer.create()
 
 /**
- * Encodes a reply (a plain object or a message of the type) after `reserveBytes` zero bytes and before
- * `trailingBytes` more, so that the envelope header (and a gRPC-Web trailer frame) is written in place instead of
- * copying the payload once more. `Type.encode` does not validate, so plain objects go through `fromObject` first
- * (a no-op for a message of the type): a wrong reply fails here, as INTERNAL, instead of leaving as a corrupt frame.
+ * Encodes a reply (a plain object or a message of the type) after `reserveBytes` placeholder bytes and before
+ * `trailingBytes` more (their values are unspecified: the caller writes them), so that the envelope header (and a
+ * gRPC-Web trailer frame) is written in place instead of copying the payload once more. `Type.encode` does not
+ * validate, so plain objects go through `fromObject` first (a no-op for a message of the type): a wrong reply fails
+ * here, as INTERNAL, instead of leaving as a corrupt frame.
  */
 export function encodeMessage<T>(
   type: MessageType<T>,
@@ -68,9 +69,9 @@ export function encodeMessage<T>(
       if (trailingBytes > 0) bytes.fill(0, reserveBytes + textBytes)
       return bytes
     }
-    reserveZeros(writer, reserveBytes)
+    reservePlaceholders(writer, reserveBytes)
     type.encode(type.fromObject(reply as Record<string, unknown>), writer)
-    reserveZeros(writer, trailingBytes)
+    reservePlaceholders(writer, trailingBytes)
     const bytes = writer.finish()
     writer.reset()
     return bytes
@@ -81,10 +82,21 @@ export function encodeMessage<T>(
   }
 }
 
-/** Appends `count` zero bytes: 8 at a time (double), then 4 (fixed32), the rest one at a time (a 0 varint). */
-function reserveZeros(target: protobuf.Writer, count: number): void {
+/**
+ * Appends `count` placeholder bytes in as few Writer operations as possible (each is an allocation): 8 at a time
+ * (a double), 5 (the largest uint32 is a 5-byte varint), 4 (fixed32), then single bytes. Their values do not matter:
+ * the caller overwrites them (envelope header, trailer frame).
+ */
+function reservePlaceholders(target: protobuf.Writer, count: number): void {
   let left = count
   for (; left >= 8; left -= 8) target.double(0)
-  for (; left >= 4; left -= 4) target.fixed32(0)
+  if (left >= 5) {
+    target.uint32(0xffffffff)
+    left -= 5
+  }
+  if (left >= 4) {
+    target.fixed32(0)
+    left -= 4
+  }
   for (; left > 0; left--) target.uint32(0)
 }

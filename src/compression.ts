@@ -1,5 +1,6 @@
 import { constants as bufferConstants } from 'node:buffer'
-import { deflateSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib'
+import { createRequire } from 'node:module'
+import type * as Zlib from 'node:zlib'
 import { GrpcError } from './grpc-error.js'
 import { Status } from './status.js'
 
@@ -10,15 +11,21 @@ export interface Compression {
   decompress(data: Uint8Array, maxBytes: number): Uint8Array
 }
 
+// node:zlib is loaded on the first compressed message, not at import: most calls never compress, and importing it
+// takes ~2 ms of a cold start (measured alone in a fresh process).
+let zlib: typeof Zlib | undefined
+const loadZlib = (): typeof Zlib => (zlib ??= createRequire(import.meta.url)('node:zlib') as typeof Zlib)
+
 function zlibCompression(
   name: string,
-  compress: typeof gzipSync,
-  decompress: typeof gunzipSync,
+  compressName: 'gzipSync' | 'deflateSync',
+  decompressName: 'gunzipSync' | 'inflateSync',
 ): Compression {
   return {
     name,
-    compress: (data) => compress(data),
+    compress: (data) => loadZlib()[compressName](data),
     decompress(data, maxBytes) {
+      const decompress = loadZlib()[decompressName]
       let output: Uint8Array
       try {
         // maxOutputLength must be finite, at least 1 and at most buffer.constants.MAX_LENGTH.
@@ -40,9 +47,9 @@ function zlibCompression(
   }
 }
 
-export const gzip = zlibCompression('gzip', gzipSync, gunzipSync)
+export const gzip = zlibCompression('gzip', 'gzipSync', 'gunzipSync')
 /** gRPC's "deflate" is the zlib format (RFC 1950), as grpc-go and grpc-js send it. */
-export const deflate = zlibCompression('deflate', deflateSync, inflateSync)
+export const deflate = zlibCompression('deflate', 'deflateSync', 'inflateSync')
 
 export const compressions: readonly Compression[] = [gzip, deflate]
 

@@ -49,14 +49,16 @@ export function parseJsonMessage<T>(type: MessageType<T>, text: string): T {
 
 /** Formats a message (or plain object) as JSON text; `protoNames` emits the .proto field names, as Twirp's Go server. */
 export function formatJsonMessage(type: MessageType, message: unknown, protoNames: boolean): string {
+  // fromObject first, as for binary replies: a reply of the wrong shape fails here instead of leaving as odd JSON.
+  const converted = type.fromObject(message as object)
   const canonical = loadProtoJson()
   if (canonical !== null && type instanceof protobuf.Type) {
-    const json = canonical.toJson(type, message as object)
+    const json = canonical.toJson(type, converted as object)
     return JSON.stringify(protoNames ? renameFields(type, json, (field) => field.protoName ?? field.name) : json)
   }
   const converter = (type as MessageType & { toObject?: protobuf.Type['toObject'] }).toObject
   if (typeof converter !== 'function') throw new TypeError('the message type has no toObject for JSON')
-  return JSON.stringify(converter.call(type, type.fromObject(message as object) as protobuf.Message, toObjectOptions))
+  return JSON.stringify(converter.call(type, converted as protobuf.Message, toObjectOptions))
 }
 
 type FieldWithNames = protobuf.Field & { protoName?: string; jsonName?: string }

@@ -1,0 +1,2 @@
+// Cold-start baseline: nothing imported.
+export const handler = async (): Promise<unknown> => ({ statusCode: 200 })
