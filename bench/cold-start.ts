@@ -20,7 +20,7 @@ const contestants = ['empty', 'floor', 'bare-middy', 'middy-grpc', 'connect-es']
 const variants = ['node_modules', 'bundled'] as const
 
 mkdirSync(outDir, { recursive: true })
-copyFileSync(join(repoRoot, 'bench', 'proto', 'greeter.proto'), join(outDir, 'greeter.proto'))
+copyFileSync(join(repoRoot, 'examples', 'greeter', 'greeter.proto'), join(outDir, 'greeter.proto'))
 copyFileSync(join(coldDir, 'driver.mjs'), join(outDir, 'driver.mjs'))
 
 const sizes = new Map<string, { bytes: number; gzip: number }>()

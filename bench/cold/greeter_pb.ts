@@ -1,4 +1,4 @@
-// What protoc-gen-es would generate for bench/proto/greeter.proto (the connect-es contestant's schema): the file
+// What protoc-gen-es would generate for examples/greeter/greeter.proto (the connect-es contestant's schema): the file
 // descriptor embedded as base64, resolved at import time. Written by hand from `buf build` output, as the bench has
 // no codegen step; regenerate if greeter.proto changes.
 import { fileDesc, messageDesc, serviceDesc } from '@bufbuild/protobuf/codegenv2'
