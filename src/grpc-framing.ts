@@ -3,7 +3,6 @@ import type { MiddlewareObj, Request } from '@middy/core'
 import { grpcHttpEvent, type GrpcHttpEventOptions } from './middlewares/http-event.js'
 import { grpcMessages, type GrpcEvent, type GrpcMessagesOptions } from './middlewares/messages.js'
 import { grpcProtocol, type GrpcProtocolOptions } from './middlewares/protocol.js'
-import type { GrpcInternal } from './middlewares/state.js'
 
 export interface GrpcFramingOptions extends GrpcMessagesOptions, GrpcProtocolOptions, GrpcHttpEventOptions {}
 
@@ -16,7 +15,7 @@ type Hook = (request: Request<any, any, any, any, any>) => void | Promise<void>
  */
 export function grpcFraming<Req = any, Res = any>(
   options: GrpcFramingOptions,
-): MiddlewareObj<GrpcEvent<Req, Res>, any, Error, Context, GrpcInternal> {
+): MiddlewareObj<GrpcEvent<Req, Res>, any, Error, Context> {
   const http = grpcHttpEvent(options)
   const protocol = grpcProtocol(options)
   const messages = grpcMessages(options)

@@ -11,7 +11,7 @@ import {
   type StreamingResult,
 } from '../event.js'
 import { NonRpcResponse } from '../protocol/detect.js'
-import { getState, newState, setState, type GrpcInternal } from './state.js'
+import { getState, newState, setState } from './state.js'
 
 export interface GrpcHttpEventOptions {
   /**
@@ -23,13 +23,14 @@ export interface GrpcHttpEventOptions {
 
 /**
  * Normalizes the Lambda HTTP event (API Gateway REST v1, HTTP API v2, ALB single- and multi-value, Function URL)
- * into `request.internal.grpc.http` with the body base64-decoded, and writes the response back in the same shape.
+ * into method, path, lower-case headers, decoded query and base64-decoded body for the next steps, and writes the
+ * response back in the same shape.
  */
 export function grpcHttpEvent(
   opts: GrpcHttpEventOptions = {},
-): MiddlewareObj<LambdaHttpEvent, LambdaHttpResult | StreamingResult, Error, any, GrpcInternal> {
+): MiddlewareObj<LambdaHttpEvent, LambdaHttpResult | StreamingResult, Error, any> {
   const streaming = opts.streamifyResponse === true
-  const grpcHttpEventBefore = (request: Request<LambdaHttpEvent, LambdaHttpResult | StreamingResult, Error, any, GrpcInternal>): void => {
+  const grpcHttpEventBefore = (request: Request<LambdaHttpEvent, LambdaHttpResult | StreamingResult, Error, any>): void => {
     const shape = detectEventShape(request.event)
     if (shape === undefined) {
       throw new TypeError('middy-grpc: the event is not an HTTP event of API Gateway, ALB or a Function URL')
@@ -41,13 +42,13 @@ export function grpcHttpEvent(
     } catch {
       // Shaped like an HTTP event but with fields missing or of the wrong type: no front door sends that, so it
       // gets a plain 400 in the event's shape rather than an invocation error.
-      setState(request, newState(request.event, shape, emptyRequest(shape)))
+      setState(request, newState(shape, emptyRequest(shape)))
       throw new NonRpcResponse(400, 'malformed HTTP event')
     }
-    setState(request, newState(request.event, shape, http))
+    setState(request, newState(shape, http))
   }
 
-  const grpcHttpEventAfter = (request: Request<LambdaHttpEvent, LambdaHttpResult | StreamingResult, Error, any, GrpcInternal>): void => {
+  const grpcHttpEventAfter = (request: Request<LambdaHttpEvent, LambdaHttpResult | StreamingResult, Error, any>): void => {
     const state = getState(request)
     if (state?.response === undefined) return
     request.response = streaming ? writeStreamingResult(state.response) : writeLambdaResult(state.shape, state.response)

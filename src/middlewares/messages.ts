@@ -15,7 +15,7 @@ import {
 } from '../methods.js'
 import { Status } from '../status.js'
 import { toAsyncIterable } from '../stream.js'
-import { requireState, type GrpcInternal } from './state.js'
+import { requireState } from './state.js'
 
 /** The event a handler behind grpcFraming receives. */
 export type GrpcEvent<Req = any, Res = any> = LambdaHttpEvent & {
@@ -31,14 +31,14 @@ export interface GrpcMessagesOptions {
   method?: string
 }
 
-type MessagesRequest = Request<GrpcEvent, unknown, unknown, Context, GrpcInternal>
+type MessagesRequest = Request<GrpcEvent, unknown, unknown, Context>
 
 /**
  * Protobuf messages: resolves the method from the path (only the last two segments count, so stages and base paths
  * are tolerated), decodes the request into `event.message`, and encodes the handler's reply with the method's
  * response type. The method table is built once, here in the factory.
  */
-export function grpcMessages(options: GrpcMessagesOptions): MiddlewareObj<GrpcEvent, unknown, unknown, Context, GrpcInternal> {
+export function grpcMessages(options: GrpcMessagesOptions): MiddlewareObj<GrpcEvent, unknown, unknown, Context> {
   const table = buildMethodTable(options.service, options.method)
   const service = isReflectionService(options.service) ? options.service : undefined
   const lookup = smallTableLookup(table) ?? ((path: string) => findMethod(table, path))

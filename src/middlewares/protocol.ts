@@ -6,7 +6,7 @@ import { NonRpcResponse, detectProtocol } from '../protocol/detect.js'
 import type { Exchange, ProtocolOptions, StreamWriter } from '../protocol/protocol.js'
 import { collectStream, openStream, streamingMaxBytes } from '../stream.js'
 import { Status, statusName } from '../status.js'
-import { requireState, getState, type GrpcInternal, type RpcState } from './state.js'
+import { requireState, getState, type RpcState } from './state.js'
 
 export interface ErrorLogEntry {
   /** What the client was told. */
@@ -76,14 +76,14 @@ const defaults = {
 // Middy answers its own early timeout this many milliseconds before the Lambda's end.
 const lambdaTimeoutMarginMs = 5
 
-type ProtocolRequest = Request<unknown, unknown, unknown, any, GrpcInternal>
+type ProtocolRequest = Request<unknown, unknown, unknown, any>
 
 /**
  * The wire protocol: detects it from the request (gRPC-Web binary and text, gRPC, Connect, Twirp), reads the
  * timeout and the one request message (unframed, decompressed, within `readMaxBytes`), and on the way out frames
  * the encoded reply or turns any error into the protocol's status.
  */
-export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unknown, unknown, unknown, any, GrpcInternal> {
+export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unknown, unknown, unknown, any> {
   // An option given as `undefined` keeps its default: `readMaxBytes: undefined` must not switch the limit off.
   const options: Omit<typeof defaults, 'logger'> & { logger: NonNullable<GrpcProtocolOptions['logger']> } = { ...defaults }
   for (const key of Object.keys(opts) as (keyof GrpcProtocolOptions)[]) {

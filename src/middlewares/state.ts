@@ -3,10 +3,8 @@ import type { EventShape, HttpRequest, HttpResponse } from '../event.js'
 import type { RpcMethod } from '../methods.js'
 import type { Exchange, Protocol } from '../protocol/protocol.js'
 
-/** Per-request state the middlewares share, in `request.internal.grpc`. */
+/** Per-request state the middlewares share. */
 export interface RpcState {
-  /** The event this state belongs to; see getState. */
-  readonly event: unknown
   readonly shape: EventShape
   readonly http: HttpRequest
   protocol?: Protocol
@@ -23,9 +21,8 @@ export interface RpcState {
 }
 
 /** A new state with every field declared, so that it keeps one object shape while the middlewares fill it in. */
-export function newState(event: unknown, shape: EventShape, http: HttpRequest): RpcState {
+export function newState(shape: EventShape, http: HttpRequest): RpcState {
   return {
-    event,
     shape,
     http,
     protocol: undefined,
@@ -38,37 +35,26 @@ export function newState(event: unknown, shape: EventShape, http: HttpRequest): 
   }
 }
 
-export interface GrpcInternal extends Record<string, unknown> {
-  grpc?: RpcState
-}
-
 /**
- * Every request's state by its Middy request object (one per invocation). Middy 6 shares one `internal` object
- * across requests when `plugin.internal` is set: there, concurrent invocations (Lambda managed instances, tests)
- * overwrite each other's `internal.grpc`, and each finds its own state here instead.
+ * Each request's state is kept on its Middy request object (one per invocation) under a symbol, not in
+ * `request.internal`: Middy 6 shares one `internal` object across invocations when `plugin.internal` is set, so
+ * concurrent invocations would overwrite each other's state there. A symbol-keyed property stays out of for-in,
+ * Object.keys, JSON.stringify and structuredClone, and costs a few nanoseconds (a WeakMap entry per invocation
+ * measured ~1.3 µs a call).
  */
-// Kept on the request under a symbol rather than in a WeakMap: a WeakMap entry per invocation cost ~1.3 µs per call
-// (measured, mostly GC work on the ephemeron table), a symbol-keyed property a few nanoseconds. Symbol keys stay out
-// of for-in, Object.keys, JSON.stringify and structuredClone.
 const stateKey = Symbol('middy-grpc state')
 
-export function setState(request: Request<unknown, unknown, unknown, any, any>, state: RpcState): void {
-  ;(request.internal as GrpcInternal).grpc = state
+type AnyRequest = Request<any, any, any, any, any>
+
+export function setState(request: AnyRequest, state: RpcState): void {
   ;(request as unknown as Record<symbol, RpcState | undefined>)[stateKey] = state
 }
 
-/**
- * The state of this request. State left in a shared `internal` by another invocation is recognised by its event
- * and ignored.
- */
-export function getState(request: Request<unknown, unknown, unknown, any, any>): RpcState | undefined {
-  const state = (request.internal as GrpcInternal).grpc
-  return state !== undefined && state.event === request.event
-    ? state
-    : (request as unknown as Record<symbol, RpcState | undefined>)[stateKey]
+export function getState(request: AnyRequest): RpcState | undefined {
+  return (request as unknown as Record<symbol, RpcState | undefined>)[stateKey]
 }
 
-export function requireState(request: Request<unknown, unknown, unknown, any, any>, middleware: string): RpcState {
+export function requireState(request: AnyRequest, middleware: string): RpcState {
   const state = getState(request)
   if (state === undefined) throw new Error(`middy-grpc: ${middleware} needs grpcHttpEvent() before it`)
   return state
