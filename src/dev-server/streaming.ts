@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream'
 
 /** The content type `awslambda.HttpResponseStream.from` gives the invoke response: a JSON prelude, 8 NULs, the body. */
-export const httpIntegrationContentType = 'application/vnd.awslambda.http-integration-response'
+const httpIntegrationContentType = 'application/vnd.awslambda.http-integration-response'
 const preludeDelimiter = Buffer.alloc(8)
 const streamingMark = Symbol.for('middy-grpc.dev-server.streamifyResponse')
 
@@ -60,7 +60,7 @@ export interface StreamObserver {
 }
 
 /** Splits a byte stream into 5-byte-prefixed frames across chunk boundaries. */
-export class FrameSplitter {
+class FrameSplitter {
   #pending: Buffer = Buffer.alloc(0)
 
   push(chunk: Uint8Array): { flags: number; bytes: Buffer; data: Buffer }[] {
