@@ -12,20 +12,19 @@ export type ProtocolName = 'grpc' | 'grpc-web' | 'grpc-web-text' | 'connect' | '
  * a handler that never reads them never pays for them.
  */
 export class RpcCall<Req = any, Res = any> {
-  /** Set once the method is resolved, before the handler runs. */
-  method!: RpcMethod<Req, Res>
-  /** The protobufjs reflection service, when the service came from reflection. */
-  service?: protobuf.Service
   readonly protocol: ProtocolName
   readonly codec: CodecName
   /** The timeout the client asked for, in milliseconds; `undefined` when it set none. */
   readonly timeoutMs: number | undefined
-  /** Epoch ms: the earlier of the client's deadline and the Lambda's own; `Infinity` when neither is known. */
-  readonly deadline: number
-  /** True when the client's deadline comes before the Lambda's, so Middy's own timeout does not cover it. */
-  readonly clientDeadlineFirst: boolean
 
+  // The method and service are behind accessors: they hold protobufjs types (functions), and loggers that clone or
+  // serialize the event (input-output-logger's structuredClone) must not walk into them.
+  #method!: RpcMethod<Req, Res>
+  #service?: protobuf.Service
   readonly #rawHeaders: Readonly<Record<string, string | undefined>>
+  readonly #clientDeadline: number
+  readonly #lambdaContext: LambdaContextLike | undefined
+  #deadline?: number
   #requestHeader?: Metadata
   #responseHeader?: Metadata
   #responseTrailer?: Metadata
@@ -39,18 +38,50 @@ export class RpcCall<Req = any, Res = any> {
     codec: CodecName
     headers: Readonly<Record<string, string | undefined>>
     timeoutMs: number | undefined
-    lambdaRemainingMs: number | undefined
+    lambdaContext: unknown
   }) {
     this.protocol = init.protocol
     this.codec = init.codec
     this.#rawHeaders = init.headers
     this.timeoutMs = init.timeoutMs
-    const now = Date.now()
     // Capped at the longest delay setTimeout takes (~24.8 days): past it Node fires the timer after 1 ms instead.
-    const clientDeadline = init.timeoutMs === undefined ? Infinity : now + Math.min(init.timeoutMs, maxTimerDelayMs)
-    const lambdaDeadline = init.lambdaRemainingMs === undefined ? Infinity : now + init.lambdaRemainingMs
-    this.deadline = Math.min(clientDeadline, lambdaDeadline)
-    this.clientDeadlineFirst = clientDeadline < lambdaDeadline
+    this.#clientDeadline = init.timeoutMs === undefined ? Infinity : Date.now() + Math.min(init.timeoutMs, maxTimerDelayMs)
+    this.#lambdaContext = init.lambdaContext as LambdaContextLike | undefined
+  }
+
+  /**
+   * Epoch ms: the earlier of the client's deadline and the Lambda's own (its remaining time less Middy's early
+   * timeout margin); `Infinity` when neither is known. Worked out on first use: most calls never ask.
+   */
+  get deadline(): number {
+    if (this.#deadline === undefined) {
+      const getRemaining = this.#lambdaContext?.getRemainingTimeInMillis
+      const lambdaDeadline =
+        typeof getRemaining === 'function' ? Date.now() + getRemaining.call(this.#lambdaContext) - lambdaTimeoutMarginMs : Infinity
+      this.#deadline = Math.min(this.#clientDeadline, lambdaDeadline)
+    }
+    return this.#deadline
+  }
+
+  /** True when the client's deadline comes before the Lambda's, so Middy's own timeout does not cover it. */
+  get clientDeadlineFirst(): boolean {
+    return this.#clientDeadline !== Infinity && this.#clientDeadline === this.deadline
+  }
+
+  /** The method being called. */
+  get method(): RpcMethod<Req, Res> {
+    return this.#method
+  }
+
+  /** The protobufjs reflection service, when the service came from reflection. */
+  get service(): protobuf.Service | undefined {
+    return this.#service
+  }
+
+  /** @internal Set once the method is resolved, before the handler runs. */
+  resolve(method: RpcMethod<Req, Res>, service: protobuf.Service | undefined): void {
+    this.#method = method
+    this.#service = service
   }
 
   get requestHeader(): Metadata {
@@ -86,6 +117,14 @@ export class RpcCall<Req = any, Res = any> {
     return this.#abortController?.signal.aborted === true || Date.now() >= this.deadline
   }
 
+  /**
+   * @internal As `expired`, for a unary reply: Middy's early timeout already answers the Lambda's own deadline, so
+   * the clock is read only when the client's deadline comes first.
+   */
+  get expiredBeforeReply(): boolean {
+    return this.#abortController?.signal.aborted === true || (this.clientDeadlineFirst && Date.now() >= this.deadline)
+  }
+
   /** @internal The response metadata, without creating empty objects. */
   peekResponseMetadata(): { header?: Metadata; trailer?: Metadata } {
     return { header: this.#responseHeader, trailer: this.#responseTrailer }
@@ -111,6 +150,12 @@ export class RpcCall<Req = any, Res = any> {
 
 /** The longest delay setTimeout accepts: 2^31 - 1 ms. */
 const maxTimerDelayMs = 2 ** 31 - 1
+// Middy answers its own early timeout this many milliseconds (its default) before the Lambda's end.
+const lambdaTimeoutMarginMs = 5
+
+interface LambdaContextLike {
+  getRemainingTimeInMillis?: () => number
+}
 
 export function deadlineExceeded(cause?: unknown): GrpcError {
   return new GrpcError(Status.DEADLINE_EXCEEDED, 'deadline exceeded', { cause })

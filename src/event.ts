@@ -23,6 +23,9 @@ export interface HttpRequest {
   readonly path: string
   /** Lower-case names; repeated headers comma-joined. */
   readonly headers: Readonly<Record<string, string | undefined>>
+  /** How many headers, and the bytes of their names and values: counted while the headers are read, for the limits. */
+  readonly headerCount: number
+  readonly headerBytes: number
   /** Decoded query parameters (ALB's still-encoded ones included); the last value wins. */
   readonly query: Readonly<Record<string, string | undefined>>
   readonly body: Uint8Array
@@ -66,25 +69,47 @@ export function readHttpRequest(event: LambdaHttpEvent, shape: EventShape): Http
   const body = decodeBody(event.body, event.isBase64Encoded)
   if (shape === 'v2' || shape === 'url') {
     const v2 = event as APIGatewayProxyEventV2
+    const headers = readV2Headers(v2)
     return {
       shape,
       method: v2.requestContext.http.method.toUpperCase(),
       path: v2.rawPath ?? v2.requestContext.http.path,
-      headers: readV2Headers(v2),
+      headers: headers.headers,
+      headerCount: headers.count,
+      headerBytes: headers.bytes,
       query: parseQueryString(v2.rawQueryString ?? ''),
       body,
     }
   }
   const v1 = event as APIGatewayProxyEvent | ALBEvent
   const isAlb = shape === 'alb' || shape === 'alb-multi'
+  const headers = measureHeaders(readV1Headers(v1.headers, v1.multiValueHeaders))
   return {
     shape,
     method: v1.httpMethod.toUpperCase(),
     path: v1.path ?? '/',
-    headers: readV1Headers(v1.headers, v1.multiValueHeaders),
+    headers: headers.headers,
+    headerCount: headers.count,
+    headerBytes: headers.bytes,
     query: readV1Query(v1.queryStringParameters, v1.multiValueQueryStringParameters, isAlb),
     body,
   }
+}
+
+interface MeasuredHeaders {
+  headers: Record<string, string | undefined>
+  count: number
+  bytes: number
+}
+
+function measureHeaders(headers: Record<string, string | undefined>): MeasuredHeaders {
+  let count = 0
+  let bytes = 0
+  for (const name in headers) {
+    count++
+    bytes += name.length + (headers[name]?.length ?? 0)
+  }
+  return { headers, count, bytes }
 }
 
 function decodeBody(body: string | null | undefined, isBase64Encoded: boolean | undefined): Uint8Array {
@@ -92,19 +117,28 @@ function decodeBody(body: string | null | undefined, isBase64Encoded: boolean | 
   return Buffer.from(body, isBase64Encoded === true ? 'base64' : 'utf8')
 }
 
-function readV2Headers(event: APIGatewayProxyEventV2): Record<string, string | undefined> {
-  // HTTP API and Function URLs already lower-case and comma-join; cookies arrive apart from the headers.
-  let headers = event.headers ?? {}
-  // ...unless a middleware in front renamed them (@middy/http-header-normalizer with `canonical: true`), or a
-  // hand-made event holds values that are not strings.
+function readV2Headers(event: APIGatewayProxyEventV2): MeasuredHeaders {
+  // HTTP API and Function URLs already lower-case and comma-join, so the headers are used as they are, measured in
+  // the same pass that checks them...
+  const headers = event.headers ?? {}
+  let count = 0
+  let bytes = 0
   for (const name in headers) {
-    if (name !== name.toLowerCase() || typeof headers[name] !== 'string') {
-      headers = lowerCaseNames(headers)
-      break
-    }
+    const value = headers[name]
+    // ...unless a middleware in front renamed them (@middy/http-header-normalizer with `canonical: true`), or a
+    // hand-made event holds values that are not strings.
+    if (typeof value !== 'string' || name !== name.toLowerCase()) return withCookies(measureHeaders(lowerCaseNames(headers)), event)
+    count++
+    bytes += name.length + value.length
   }
-  if (event.cookies === undefined || event.cookies.length === 0) return headers
-  return { ...headers, cookie: event.cookies.join('; ') }
+  return withCookies({ headers, count, bytes }, event)
+}
+
+/** Cookies arrive apart from the headers in HTTP API and Function URL events. */
+function withCookies(measured: MeasuredHeaders, event: APIGatewayProxyEventV2): MeasuredHeaders {
+  if (event.cookies === undefined || event.cookies.length === 0) return measured
+  const cookie = event.cookies.join('; ')
+  return { headers: { ...measured.headers, cookie }, count: measured.count + 1, bytes: measured.bytes + 6 + cookie.length }
 }
 
 function lowerCaseNames(headers: Record<string, string | undefined>): Record<string, string | undefined> {

@@ -58,5 +58,5 @@ export function grpcHttpEvent(
 }
 
 function emptyRequest(shape: EventShape): HttpRequest {
-  return { shape, method: '', path: '', headers: {}, query: {}, body: new Uint8Array(0) }
+  return { shape, method: '', path: '', headers: {}, headerCount: 0, headerBytes: 0, query: {}, body: new Uint8Array(0) }
 }

@@ -68,17 +68,16 @@ export function grpcMessages(options: GrpcMessagesOptions): MiddlewareObj<GrpcEv
       )
     }
     state.method = method
-    call.method = method
-    call.service = service
+    call.resolve(method, service)
     try {
       request.event.message = decodeMessage(method.requestType, requestMessage, call.codec)
     } catch (error) {
       exchange!.malformedRequest = true
       throw error
     }
-    // Not enumerable: event loggers that clone or serialize the event (input-output-logger) must not walk into the
-    // protobufjs types the call holds.
-    Object.defineProperty(request.event, 'grpc', { value: call, enumerable: false, writable: true, configurable: true })
+    // A plain property (defineProperty costs a slow path on every call): RpcCall keeps its protobufjs types behind
+    // accessors, so loggers that clone or serialize the event (input-output-logger) do not walk into them.
+    request.event.grpc = call
   }
 
   const grpcMessagesAfter = (request: MessagesRequest): void => {

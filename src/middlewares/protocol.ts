@@ -1,6 +1,6 @@
 import type { MiddlewareObj, Request } from '@middy/core'
 import { RpcCall, deadlineExceeded } from '../call.js'
-import { base64Length, frontDoorMaxBytes, type HttpResponse } from '../event.js'
+import { base64Length, frontDoorMaxBytes, type HttpRequest, type HttpResponse } from '../event.js'
 import { GrpcError, internalErrorMessage } from '../grpc-error.js'
 import { NonRpcResponse, detectProtocol } from '../protocol/detect.js'
 import type { Exchange, ProtocolOptions, StreamWriter } from '../protocol/protocol.js'
@@ -73,9 +73,6 @@ const defaults = {
   },
 }
 
-// Middy answers its own early timeout this many milliseconds before the Lambda's end.
-const lambdaTimeoutMarginMs = 5
-
 type ProtocolRequest = Request<unknown, unknown, unknown, any>
 
 /**
@@ -112,7 +109,7 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
     }
     state.protocol = protocol
     state.exchange = exchange
-    checkHeaderLimits(state.http.headers, options.readMaxHeaders, options.readMaxHeaderBytes)
+    checkHeaderLimits(state.http, options.readMaxHeaders, options.readMaxHeaderBytes)
     const { timeoutMs, message, responseCompression } = protocol.readRequest(exchange)
     exchange.responseCompression = responseCompression
     exchange.call = new RpcCall({
@@ -120,7 +117,7 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
       codec,
       headers: state.http.headers,
       timeoutMs,
-      lambdaRemainingMs: lambdaRemainingMs(request.context),
+      lambdaContext: request.context,
     })
     state.requestMessage = message
   }
@@ -133,7 +130,7 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
     exchange.call.dispose()
     // Reached when the handler ran past a deadline nothing raced it against (no grpcRouter, no Lambda context), or
     // when it returned normally after the deadline's signal aborted it, before the race's own timer fired.
-    if (exchange.call.expired) throw deadlineExceeded()
+    if (exchange.call.expiredBeforeReply) throw deadlineExceeded()
     if (reply === undefined) throw new Error('middy-grpc: no encoded reply; is grpcMessages() missing?')
     const messageBytes = reply.byteLength - protocol.replyOffset - (exchange.replyTrailingBytes ?? 0)
     if (messageBytes > options.writeMaxBytes) {
@@ -206,18 +203,12 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
   return { before: grpcProtocolBefore, after: grpcProtocolAfter, onError: grpcProtocolOnError }
 }
 
-function checkHeaderLimits(headers: Readonly<Record<string, string | undefined>>, maxHeaders: number, maxBytes: number): void {
-  let count = 0
-  let bytes = 0
-  for (const name in headers) {
-    count++
-    bytes += name.length + (headers[name]?.length ?? 0)
+function checkHeaderLimits({ headerCount, headerBytes }: HttpRequest, maxHeaders: number, maxBytes: number): void {
+  if (headerCount > maxHeaders) {
+    throw new GrpcError(Status.RESOURCE_EXHAUSTED, `${headerCount} request headers are more than the limit ${maxHeaders}`)
   }
-  if (count > maxHeaders) {
-    throw new GrpcError(Status.RESOURCE_EXHAUSTED, `${count} request headers are more than the limit ${maxHeaders}`)
-  }
-  if (bytes > maxBytes) {
-    throw new GrpcError(Status.RESOURCE_EXHAUSTED, `request headers of ${bytes} bytes are larger than the limit ${maxBytes}`)
+  if (headerBytes > maxBytes) {
+    throw new GrpcError(Status.RESOURCE_EXHAUSTED, `request headers of ${headerBytes} bytes are larger than the limit ${maxBytes}`)
   }
 }
 
@@ -227,11 +218,6 @@ function toGrpcError(error: unknown, exchange: Exchange): GrpcError {
   if ((error as Error | undefined)?.name === 'TimeoutError') return deadlineExceeded(error)
   if (exchange.call !== undefined && Date.now() >= exchange.call.deadline) return deadlineExceeded(error)
   return GrpcError.from(error)
-}
-
-function lambdaRemainingMs(context: unknown): number | undefined {
-  const getRemaining = (context as { getRemainingTimeInMillis?: () => number } | undefined)?.getRemainingTimeInMillis
-  return typeof getRemaining === 'function' ? getRemaining.call(context) - lambdaTimeoutMarginMs : undefined
 }
 
 function encodedBodyBytes(response: HttpResponse): number {
