@@ -89,16 +89,15 @@ export function grpcMessages(options: GrpcMessagesOptions): MiddlewareObj<GrpcEv
         encodeMessage(method.responseType, reply, protocol.replyOffset, exchange.codec, exchange.jsonProtoNames)
       state.replyStream = mapAsync(toAsyncIterable(request.response), encode)
     } else {
-      const trailingBytes = protocol.reserveReplyTrailer?.(exchange) ?? 0
+      exchange.replyTrailer = protocol.replyTrailer?.(exchange)
       state.reply = encodeMessage(
         method.responseType,
         request.response,
         protocol.replyOffset,
         exchange.codec,
         exchange.jsonProtoNames,
-        trailingBytes,
+        exchange.replyTrailer?.byteLength ?? 0,
       )
-      exchange.replyTrailingBytes = trailingBytes
     }
   }
 

@@ -105,7 +105,7 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
       responseCompression: null,
       // Declared up front: one object shape from the start instead of a transition per field set later.
       call: undefined,
-      replyTrailingBytes: 0,
+      replyTrailer: undefined,
     }
     state.protocol = protocol
     state.exchange = exchange
@@ -132,7 +132,7 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
     // when it returned normally after the deadline's signal aborted it, before the race's own timer fired.
     if (exchange.call.expiredBeforeReply) throw deadlineExceeded()
     if (reply === undefined) throw new Error('middy-grpc: no encoded reply; is grpcMessages() missing?')
-    const messageBytes = reply.byteLength - protocol.replyOffset - (exchange.replyTrailingBytes ?? 0)
+    const messageBytes = reply.byteLength - protocol.replyOffset - (exchange.replyTrailer?.byteLength ?? 0)
     if (messageBytes > options.writeMaxBytes) {
       throw new GrpcError(Status.RESOURCE_EXHAUSTED, `reply of ${messageBytes} bytes is larger than writeMaxBytes ${options.writeMaxBytes}`)
     }

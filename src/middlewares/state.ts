@@ -12,7 +12,7 @@ export interface RpcState {
   /** The request message, unframed and decompressed. */
   requestMessage?: Uint8Array
   method?: RpcMethod
-  /** The encoded reply, after `protocol.replyOffset` reserved bytes (and before `exchange.replyTrailingBytes`). */
+  /** The encoded reply, after `protocol.replyOffset` reserved bytes (and before room for `exchange.replyTrailer`). */
   reply?: Uint8Array
   /** A server stream's replies, each encoded (after reserved bytes) as it is produced. */
   replyStream?: AsyncIterable<Uint8Array>

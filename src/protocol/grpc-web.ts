@@ -23,15 +23,15 @@ export const grpcWeb: Protocol = {
   name: 'grpc-web',
   replyOffset: envelopeHeaderBytes,
   readRequest: (exchange) => readGrpcRequest(exchange, exchange.http.body),
-  reserveReplyTrailer: (exchange) => replyTrailerFrame(exchange).byteLength,
+  replyTrailer: replyTrailerFrame,
   writeReply(exchange, reply) {
-    const reserved = exchange.replyTrailingBytes ?? 0
-    const trailer = replyTrailerFrame(exchange)
+    const reserved = exchange.replyTrailer?.byteLength ?? 0
+    const trailer = exchange.replyTrailer ?? replyTrailerFrame(exchange)
     const messageBytes = reply.byteLength - envelopeHeaderBytes - reserved
     const compression = exchange.responseCompression
     let body: Uint8Array
     let compressed = false
-    if ((compression === null || messageBytes < exchange.options.compressMinBytes) && trailer.byteLength === reserved) {
+    if ((compression === null || messageBytes < exchange.options.compressMinBytes) && reserved > 0) {
       // The usual case: header written in place, trailer frame into the bytes reserved for it, no copy.
       writeEnvelopeHeader(reply, 0, 0, messageBytes)
       reply.set(trailer, envelopeHeaderBytes + messageBytes)
@@ -58,7 +58,7 @@ export const grpcWebText: Protocol = {
   name: 'grpc-web-text',
   replyOffset: envelopeHeaderBytes,
   readRequest: (exchange) => readGrpcRequest(exchange, decodeGrpcWebText(exchange.http.body)),
-  reserveReplyTrailer: grpcWeb.reserveReplyTrailer,
+  replyTrailer: grpcWeb.replyTrailer,
   writeReply: (exchange, reply) => toText(grpcWeb.writeReply(exchange, reply)),
   writeError: (exchange, error) => toText(grpcWeb.writeError(exchange, error)),
   stream: {

@@ -34,8 +34,8 @@ export interface Exchange {
   readonly options: ProtocolOptions
   /** Undefined when the request failed before the call could be set up. */
   call?: RpcCall
-  /** Bytes reserved after a unary reply's message for the protocol's closing frame (see reserveReplyTrailer). */
-  replyTrailingBytes?: number
+  /** The frame closing a unary reply's body, when the protocol has one, built once (see replyTrailer). */
+  replyTrailer?: Uint8Array
   responseCompression: Compression | null
   /** JSON replies use the .proto field names (Twirp) instead of lowerCamel. */
   jsonProtoNames?: boolean
@@ -52,13 +52,14 @@ export interface Protocol {
   readonly replyOffset: number
   readRequest(exchange: Exchange): ProtocolRequest
   /**
-   * Bytes to reserve after a unary reply's message, so that the frame closing the body (gRPC-Web's trailer frame) is
-   * written into the same buffer instead of copying the message into a new one.
+   * The frame closing a unary reply's body (gRPC-Web's trailer frame). Asked for before the reply is encoded, so that
+   * room for it is reserved after the message and it is written into the same buffer instead of copying the message
+   * into a new one.
    */
-  reserveReplyTrailer?(exchange: Exchange): number
+  replyTrailer?(exchange: Exchange): Uint8Array
   /**
-   * `reply` holds the encoded message after `replyOffset` reserved bytes, and before `exchange.replyTrailingBytes`
-   * more when the protocol reserved them.
+   * `reply` holds the encoded message after `replyOffset` reserved bytes, and before room for `exchange.replyTrailer`
+   * when the protocol has one.
    */
   writeReply(exchange: Exchange, reply: Uint8Array): HttpResponse
   writeError(exchange: Exchange, error: GrpcError): HttpResponse
