@@ -219,7 +219,8 @@ function parseQueryString(raw: string): Readonly<Record<string, string | undefin
   return query
 }
 
-function decodeQueryComponent(value: string): string {
+/** Decodes a URL query component (`+` as space); a malformed escape leaves it as it is. */
+export function decodeQueryComponent(value: string): string {
   try {
     return decodeURIComponent(value.replaceAll('+', ' '))
   } catch {

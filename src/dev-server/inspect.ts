@@ -1,4 +1,5 @@
 import { statusName, isStatusCode } from '../status.js'
+import { mediaType } from '../protocol/detect.js'
 
 /** What a log line calls a request's protocol, from its content-type (and path, for Twirp). */
 export function describeProtocol(method: string, path: string, contentType: string | undefined): string {
@@ -12,12 +13,6 @@ export function describeProtocol(method: string, path: string, contentType: stri
   if (method === 'GET' && /[?&]connect=v1\b/.test(path)) return 'connect'
   if (method === 'OPTIONS') return 'preflight'
   return type === '' ? 'http' : `http (${type})`
-}
-
-export function mediaType(contentType: string | undefined): string {
-  if (contentType === undefined) return ''
-  const semicolon = contentType.indexOf(';')
-  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase()
 }
 
 export interface Frame {

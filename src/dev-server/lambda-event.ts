@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Context } from 'aws-lambda'
-import type { EventShape, LambdaHttpEvent } from '../event.js'
+import { decodeQueryComponent, type EventShape, type LambdaHttpEvent } from '../event.js'
 
 /** An HTTP request as a local server receives it. */
 export interface IncomingHttpRequest {
@@ -165,22 +165,14 @@ function groupQuery<T>(rawQuery: string, decode: boolean, pick: (values: string[
     let name = equals === -1 ? pair : pair.slice(0, equals)
     let value = equals === -1 ? '' : pair.slice(equals + 1)
     if (decode) {
-      name = safeDecode(name)
-      value = safeDecode(value)
+      name = decodeQueryComponent(name)
+      value = decodeQueryComponent(value)
     }
     const values = grouped.get(name)
     if (values === undefined) grouped.set(name, [value])
     else values.push(value)
   }
   return Object.fromEntries([...grouped].map(([name, values]) => [name, pick(values)]))
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value.replaceAll('+', ' '))
-  } catch {
-    return value
-  }
 }
 
 /** A Lambda-like context whose remaining time counts down from `timeoutMs`. */

@@ -10,8 +10,10 @@ import {
 } from 'node:http2'
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net'
 import type { Context } from 'aws-lambda'
+import { encodeEnvelope } from '../envelope.js'
 import type { EventShape } from '../event.js'
-import { describeProtocol, describeStatus, dumpMessage, findRpcStatus, mediaType } from './inspect.js'
+import { mediaType } from '../protocol/detect.js'
+import { describeProtocol, describeStatus, dumpMessage, findRpcStatus } from './inspect.js'
 import {
   checkLambdaResult,
   createLambdaContext,
@@ -97,14 +99,6 @@ function writeWithBackpressure(stream: NodeJS.WritableStream & { destroyed: bool
     stream.on('drain', done)
     stream.on('close', done)
   })
-}
-
-function frame5(flags: number, data: Uint8Array): Buffer {
-  const bytes = Buffer.alloc(5 + data.byteLength)
-  bytes[0] = flags
-  bytes.writeUInt32BE(data.byteLength, 1)
-  bytes.set(data, 5)
-  return bytes
 }
 
 /** The error of a Connect end-stream frame, for the log line. */
@@ -248,7 +242,7 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
           frames += 1
           if ((flags & 0x80) !== 0) trailerFrame = parseTrailerFrame(data)
           if ((flags & 0x02) !== 0) connectError = connectEndStatus(data)
-          if (verbose) notes.push(...dumpMessage('<', 'grpc', 'application/grpc', [], frame5(flags, data)).filter((line) => line.includes('frame')))
+          if (verbose) notes.push(...dumpMessage('<', 'grpc', 'application/grpc', [], Buffer.from(encodeEnvelope(flags, data))).filter((line) => line.includes('frame')))
         },
       },
     })

@@ -83,7 +83,8 @@ function detectConnectGet(http: HttpRequest): DetectedProtocol {
   return { protocol: connect, codec, contentType: `application/${codec}` }
 }
 
-function mediaType(contentType: string | undefined): string {
+/** The media type of a content-type header: lower-case, without parameters. */
+export function mediaType(contentType: string | undefined): string {
   if (contentType === undefined) return ''
   const semicolon = contentType.indexOf(';')
   return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase()
