@@ -39,10 +39,14 @@ for (const name of contestants) {
       packages: variant === 'bundled' ? undefined : 'external',
       alias: { 'middy-grpc': join(repoRoot, 'src', 'index.ts') },
       // Some CommonJS dependencies (protobufjs) call require(): give the ESM bundle one.
-      banner: variant === 'bundled' ? { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" } : undefined,
+      banner:
+        variant === 'bundled'
+          ? { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" }
+          : undefined,
       logLevel: 'error',
     })
-    if (variant === 'bundled') sizes.set(name, { bytes: statSync(outfile).size, gzip: gzipSync(readFileSync(outfile)).length })
+    if (variant === 'bundled')
+      sizes.set(name, { bytes: statSync(outfile).size, gzip: gzipSync(readFileSync(outfile)).length })
   }
 }
 
@@ -54,8 +58,15 @@ const event = JSON.stringify({
   routeKey: '$default',
   rawPath: '/hello.v1.Greeter/SayHello',
   rawQueryString: '',
-  headers: { 'content-type': 'application/grpc-web+proto', 'x-grpc-web': '1', host: 'abc123.execute-api.eu-west-1.amazonaws.com' },
-  requestContext: { domainName: 'abc123.execute-api.eu-west-1.amazonaws.com', http: { method: 'POST', path: '/hello.v1.Greeter/SayHello' } },
+  headers: {
+    'content-type': 'application/grpc-web+proto',
+    'x-grpc-web': '1',
+    host: 'abc123.execute-api.eu-west-1.amazonaws.com',
+  },
+  requestContext: {
+    domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
+    http: { method: 'POST', path: '/hello.v1.Greeter/SayHello' },
+  },
   body: frame.toString('base64'),
   isBase64Encoded: true,
 })
@@ -65,9 +76,13 @@ for (let run = 0; run < runs; run++) {
   for (let i = 0; i < contestants.length; i++) {
     const name = contestants[(i + run) % contestants.length]
     for (const variant of variants) {
-      const out = execFileSync(process.execPath, [join(outDir, 'driver.mjs'), join(outDir, `${name}.${variant}.mjs`), event], {
-        encoding: 'utf8',
-      })
+      const out = execFileSync(
+        process.execPath,
+        [join(outDir, 'driver.mjs'), join(outDir, `${name}.${variant}.mjs`), event],
+        {
+          encoding: 'utf8',
+        },
+      )
       const result = JSON.parse(out)
       if (name !== 'empty') {
         const body = Buffer.from(result.body, 'base64').toString('latin1')
@@ -90,9 +105,13 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
-console.log(`node ${process.version}; median of ${runs} fresh processes each, minus the empty entry; every first reply checked`)
+console.log(
+  `node ${process.version}; median of ${runs} fresh processes each, minus the empty entry; every first reply checked`,
+)
 console.log('')
-console.log('| contestant | import (node_modules) | import + first call (node_modules) | import (bundled) | import + first call (bundled) | bundle (minified) | gzip |')
+console.log(
+  '| contestant | import (node_modules) | import + first call (node_modules) | import (bundled) | import + first call (bundled) | bundle (minified) | gzip |',
+)
 console.log('|---|---|---|---|---|---|---|')
 const base = (variant: string) => samples.get(`empty/${variant}`)!
 for (const name of contestants.slice(1)) {
@@ -103,6 +122,10 @@ for (const name of contestants.slice(1)) {
     cells.push(`${(median(s.afterCall) - median(base(variant).afterImport)).toFixed(1)} ms`)
   }
   const size = sizes.get(name)!
-  console.log(`| ${name} | ${cells.join(' | ')} | ${(size.bytes / 1024).toFixed(1)} KiB | ${(size.gzip / 1024).toFixed(1)} KiB |`)
+  console.log(
+    `| ${name} | ${cells.join(' | ')} | ${(size.bytes / 1024).toFixed(1)} KiB | ${(size.gzip / 1024).toFixed(1)} KiB |`,
+  )
 }
-console.log(`\nbare node (empty entry): ${median(base('node_modules').afterImport).toFixed(1)} ms to the end of the import`)
+console.log(
+  `\nbare node (empty entry): ${median(base('node_modules').afterImport).toFixed(1)} ms to the end of the import`,
+)

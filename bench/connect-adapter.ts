@@ -18,7 +18,9 @@ export function connectLambdaHandler(handlers: UniversalHandler[]): LambdaHandle
     const handler = byPath.get(event.rawPath)
     if (handler === undefined) return { statusCode: 404, body: '' }
     const body: Uint8Array =
-      event.body === undefined || event.body === null ? new Uint8Array(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
+      event.body === undefined || event.body === null
+        ? new Uint8Array(0)
+        : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
     const request: UniversalServerRequest = {
       httpVersion: '1.1',
       method: event.requestContext.http.method,

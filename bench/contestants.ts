@@ -29,7 +29,12 @@ export function middyGrpcHandler(options: GrpcFramingOptions, impl: (request: an
 // ---------------------------------------------------------------------------------------------------------------
 
 /** An HTTP API (v2) event, as API Gateway delivers it. */
-export function httpApiEvent(path: string, headers: Record<string, string>, body: string, isBase64Encoded: boolean): any {
+export function httpApiEvent(
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+  isBase64Encoded: boolean,
+): any {
   return {
     version: '2.0',
     routeKey: '$default',

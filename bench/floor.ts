@@ -26,7 +26,11 @@ function floorError(code: number, message: string): any {
  * Base64-decode, deframe, protobufjs decode; encode into one reused Writer with the 5-byte header reserved and the
  * trailer frame written into the same Writer; the header patched in place; one base64 pass over the result.
  */
-export function floorHandler(requestType: protobuf.Type, responseType: protobuf.Type, impl: (request: any) => any): LambdaHandler {
+export function floorHandler(
+  requestType: protobuf.Type,
+  responseType: protobuf.Type,
+  impl: (request: any) => any,
+): LambdaHandler {
   const writer = protobuf.Writer.create()
   return async function floor(event) {
     writer.reset()

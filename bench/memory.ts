@@ -11,7 +11,14 @@ import { randomFillSync } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { createConnectRouter } from '@connectrpc/connect'
 import type { DescService } from '@bufbuild/protobuf'
-import { bareMiddyHandler, connectLambdaHandler, floorHandler, httpApiEvent, lambdaContext, middyGrpcHandler } from './contestants.js'
+import {
+  bareMiddyHandler,
+  connectLambdaHandler,
+  floorHandler,
+  httpApiEvent,
+  lambdaContext,
+  middyGrpcHandler,
+} from './contestants.js'
 import { loadBufRegistry, loadProtobufjsRoot } from './schema.js'
 
 const MiB = 1024 * 1024
@@ -19,17 +26,23 @@ const names = ['floor', 'bare Middy', 'middy-grpc', 'connect-es']
 const child = process.argv[2]
 
 if (child === undefined) {
-  console.log(`node ${process.version}; one 4 MiB request and reply; a fresh process per contestant; median of 5 processes`)
+  console.log(
+    `node ${process.version}; one 4 MiB request and reply; a fresh process per contestant; median of 5 processes`,
+  )
   console.log('')
   console.log('| contestant | peak RSS over pre-call RSS | heap growth | ArrayBuffer growth | payload-sized buffers |')
   console.log('|---|---|---|---|---|')
   for (const name of names) {
     const runs = Array.from({ length: 5 }, () =>
       JSON.parse(
-        execFileSync(process.execPath, ['--expose-gc', '--max-semi-space-size=64', fileURLToPath(import.meta.url), name], {
-          encoding: 'utf8',
-          env: process.env,
-        }),
+        execFileSync(
+          process.execPath,
+          ['--expose-gc', '--max-semi-space-size=64', fileURLToPath(import.meta.url), name],
+          {
+            encoding: 'utf8',
+            env: process.env,
+          },
+        ),
       ),
     )
     const median = (key: string) => runs.map((r) => r[key] as number).sort((a, b) => a - b)[2]
@@ -48,15 +61,22 @@ if (child === undefined) {
   if (child === 'floor') handler = floor
   else if (child === 'bare Middy') handler = bareMiddyHandler(floor)
   else if (child === 'middy-grpc') {
-    handler = middyGrpcHandler({ service: root.lookupService('bench.v1.Bench'), method: 'Echo', readMaxBytes: 8 * MiB, logger: false }, echo)
+    handler = middyGrpcHandler(
+      { service: root.lookupService('bench.v1.Bench'), method: 'Echo', readMaxBytes: 8 * MiB, logger: false },
+      echo,
+    )
   } else {
     const service = loadBufRegistry().registry.getService('bench.v1.Bench') as DescService
-    handler = connectLambdaHandler(createConnectRouter({ readMaxBytes: 8 * MiB }).service(service, { echo } as any).handlers)
+    handler = connectLambdaHandler(
+      createConnectRouter({ readMaxBytes: 8 * MiB }).service(service, { echo } as any).handlers,
+    )
   }
   // The framed request written in one buffer (field 1 "bench", field 2 random bytes), so that building the event
   // peaks lower than the call does.
   const eventFor = (size: number) => {
-    const head = EchoRequest.encode({ text: 'bench', data: new Uint8Array(0) }).finish().subarray(0, 7)
+    const head = EchoRequest.encode({ text: 'bench', data: new Uint8Array(0) })
+      .finish()
+      .subarray(0, 7)
     const lengthBytes: number[] = []
     for (let n = size; ; n >>>= 7) {
       if (n < 0x80) {
@@ -73,7 +93,12 @@ if (child === undefined) {
     body[5 + head.length] = 0x12
     body.set(lengthBytes, 6 + head.length)
     randomFillSync(body, 6 + head.length + lengthBytes.length)
-    return httpApiEvent('/bench.v1.Bench/Echo', { 'content-type': 'application/grpc-web+proto' }, body.toString('base64'), true)
+    return httpApiEvent(
+      '/bench.v1.Bench/Echo',
+      { 'content-type': 'application/grpc-web+proto' },
+      body.toString('base64'),
+      true,
+    )
   }
   const small = eventFor(1000)
   for (let i = 0; i < 200; i++) await handler(Object.assign({}, small), lambdaContext)

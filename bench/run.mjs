@@ -27,7 +27,10 @@ await build({
 
 for (const part of parts) {
   console.log(`\n## ${part}\n`)
-  const flags = [...(part === 'memory' ? ['--expose-gc'] : []), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])]
+  const flags = [
+    ...(part === 'memory' ? ['--expose-gc'] : []),
+    ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+  ]
   const result = spawnSync(process.execPath, [...flags, join(outDir, `${part}.mjs`)], {
     stdio: 'inherit',
     env: { ...process.env, BENCH_ROOT: root },

@@ -40,7 +40,11 @@ const contestants: Record<string, LambdaHandler> = {
   floor,
   'bare Middy': bareMiddyHandler(floor),
   'middy-grpc': middyGrpcHandler(grpcOptions, echo),
-  'connect-es': connectLambdaHandler(createConnectRouter({ acceptCompression: [compressionGzip], readMaxBytes: 8 * MiB }).service(BenchDesc, { echo } as any).handlers),
+  'connect-es': connectLambdaHandler(
+    createConnectRouter({ acceptCompression: [compressionGzip], readMaxBytes: 8 * MiB }).service(BenchDesc, {
+      echo,
+    } as any).handlers,
+  ),
 }
 
 // ------------------------------------------------------------------------------------------------------------------
@@ -57,7 +61,7 @@ function makeRequest(size: number, compressible: boolean): { text: string; data:
     const words = ['lambda', 'grpc', 'middy', 'connect', 'protobuf', 'frame', 'trailer', 'status', 'deadline']
     let s = ''
     const seed = randomBytes(dataBytes)
-    for (let i = 0; s.length < dataBytes; i++) s += words[seed[i % seed.length] % words.length] + ' '
+    for (let i = 0; s.length < dataBytes; i++) s += `${words[seed[i % seed.length] % words.length]} `
     data = Buffer.from(s.slice(0, dataBytes))
   } else {
     data = randomBytes(dataBytes)
@@ -128,13 +132,15 @@ function grpcWebCase(size: number, gzip: boolean): Case {
       if (result.statusCode !== 200) throw new Error(`status ${result.statusCode}`)
       if (!String(result.headers?.['content-type']).startsWith('application/grpc-web')) throw new Error('content-type')
       const reply = parseGrpcWebBody(Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8'))
-      if (reply.trailer['grpc-status'] !== '0') throw new Error(`grpc-status ${reply.trailer['grpc-status']}: ${reply.trailer['grpc-message']}`)
+      if (reply.trailer['grpc-status'] !== '0')
+        throw new Error(`grpc-status ${reply.trailer['grpc-status']}: ${reply.trailer['grpc-message']}`)
       if (reply.messages.length !== 1) throw new Error(`${reply.messages.length} messages`)
       if (gzip && reply.flags[0] !== 1) throw new Error('reply not compressed')
       const message = gzip ? gunzipSync(reply.messages[0]) : reply.messages[0]
       if (!expected.equals(message)) throw new Error('reply message differs')
       const decoded = EchoReply.decode(message) as unknown as { text: string; data: Uint8Array }
-      if (decoded.text !== request.text || !Buffer.from(decoded.data).equals(request.data)) throw new Error('decoded reply differs')
+      if (decoded.text !== request.text || !Buffer.from(decoded.data).equals(request.data))
+        throw new Error('decoded reply differs')
     },
   }
 }
@@ -218,7 +224,7 @@ async function measureCase(c: Case, group: string[]): Promise<Map<string, Sample
     let n = 1
     for (;;) {
       const { ns } = await runBatch(handler, c.event, n)
-      if (ns > (c.batchMs ?? batchMs) * 1e6 / 4 || n > 1e6) {
+      if (ns > ((c.batchMs ?? batchMs) * 1e6) / 4 || n > 1e6) {
         n = Math.max(3, Math.round((n * (c.batchMs ?? batchMs) * 1e6) / ns))
         break
       }
@@ -297,7 +303,7 @@ if (profiled !== undefined) {
       await runBatch(handler, c.event, 100)
       calls += 100
     }
-    console.log(`${c.name} ${profiled}: ${((Date.now() - start) * 1e3 / calls).toFixed(2)} µs/call`)
+    console.log(`${c.name} ${profiled}: ${(((Date.now() - start) * 1e3) / calls).toFixed(2)} µs/call`)
   }
   process.exit(0)
 }
@@ -318,7 +324,8 @@ for (const c of cases) {
   if (c.contestants.includes('bare Middy')) {
     const close = await measureCase(c, ['floor', 'bare Middy', 'middy-grpc'])
     const s = (name: string) => close.get(name)!
-    ratios['middy-grpc'] = `${pairedRatio(s('middy-grpc'), s('bare Middy'))} of bare Middy; ${pairedRatio(s('middy-grpc'), s('floor'))} of floor`
+    ratios['middy-grpc'] =
+      `${pairedRatio(s('middy-grpc'), s('bare Middy'))} of bare Middy; ${pairedRatio(s('middy-grpc'), s('floor'))} of floor`
     ratios['bare Middy'] = `${pairedRatio(s('bare Middy'), s('floor'))} of floor`
     for (const [name, sample] of close) rows.set(name, sample)
   }
@@ -334,4 +341,9 @@ for (const c of cases) {
     )
   }
 }
-console.log(`\nload average at end: ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+console.log(
+  `\nload average at end: ${(await import('node:os'))
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+)

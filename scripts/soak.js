@@ -35,7 +35,9 @@ await build({
   logLevel: 'warning',
 })
 const { grpcFraming, grpcRouter, GrpcError, Status } = await import(pathToFileURL(join(outdir, 'index.js')).href)
-const { toLambdaEvent, fromLambdaResult, createLambdaContext } = await import(pathToFileURL(join(outdir, 'lambda-event.js')).href)
+const { toLambdaEvent, fromLambdaResult, createLambdaContext } = await import(
+  pathToFileURL(join(outdir, 'lambda-event.js')).href
+)
 const { default: middy } = await import('@middy/core')
 const { default: protobuf } = await import('protobufjs')
 
@@ -100,28 +102,95 @@ function scenario(i) {
   const gw = ['content-type', 'application/grpc-web+proto']
   switch (i % 10) {
     case 0:
-      return { kind: 'metadata', request: { method: 'POST', url: path('Echo'), headers: [gw, [`x-echo-${i}`, id], [`x-trailer-${i}`, id]], body: frame(0, encode({ text: id })) } }
+      return {
+        kind: 'metadata',
+        request: {
+          method: 'POST',
+          url: path('Echo'),
+          headers: [gw, [`x-echo-${i}`, id], [`x-trailer-${i}`, id]],
+          body: frame(0, encode({ text: id })),
+        },
+      }
     case 1:
-      return { kind: 'connect-json', request: { method: 'POST', url: path('Echo'), headers: [['content-type', 'application/json']], body: Buffer.from(JSON.stringify({ text: id, count: i % 3 })) } }
+      return {
+        kind: 'connect-json',
+        request: {
+          method: 'POST',
+          url: path('Echo'),
+          headers: [['content-type', 'application/json']],
+          body: Buffer.from(JSON.stringify({ text: id, count: i % 3 })),
+        },
+      }
     case 2:
       return {
         kind: 'compressed',
-        request: { method: 'POST', url: path('Echo'), headers: [gw, ['grpc-encoding', 'gzip'], ['grpc-accept-encoding', 'gzip']], body: frame(1, gzipSync(encode({ text: id, payload: compressible }))) },
+        request: {
+          method: 'POST',
+          url: path('Echo'),
+          headers: [gw, ['grpc-encoding', 'gzip'], ['grpc-accept-encoding', 'gzip']],
+          body: frame(1, gzipSync(encode({ text: id, payload: compressible }))),
+        },
       }
     case 3:
-      return { kind: 'grpc-error', request: { method: 'POST', url: path('Fail'), headers: [gw], body: frame(0, encode({ text: id })) } }
+      return {
+        kind: 'grpc-error',
+        request: { method: 'POST', url: path('Fail'), headers: [gw], body: frame(0, encode({ text: id })) },
+      }
     case 4:
-      return { kind: 'internal-error', request: { method: 'POST', url: path('Fail'), headers: [['content-type', 'application/proto']], body: encode({ text: id, count: 1 }) } }
+      return {
+        kind: 'internal-error',
+        request: {
+          method: 'POST',
+          url: path('Fail'),
+          headers: [['content-type', 'application/proto']],
+          body: encode({ text: id, count: 1 }),
+        },
+      }
     case 5:
-      return { kind: 'twirp', request: { method: 'POST', url: `/twirp${path('Echo')}`, headers: [['content-type', 'application/protobuf']], body: encode({ text: id }) } }
+      return {
+        kind: 'twirp',
+        request: {
+          method: 'POST',
+          url: `/twirp${path('Echo')}`,
+          headers: [['content-type', 'application/protobuf']],
+          body: encode({ text: id }),
+        },
+      }
     case 6:
-      return { kind: 'connect-get', request: { method: 'GET', url: `${path('Lookup')}?connect=v1&encoding=proto&base64=1&message=${Buffer.from(encode({ text: id })).toString('base64url')}`, headers: [], body: new Uint8Array(0) } }
+      return {
+        kind: 'connect-get',
+        request: {
+          method: 'GET',
+          url: `${path('Lookup')}?connect=v1&encoding=proto&base64=1&message=${Buffer.from(encode({ text: id })).toString('base64url')}`,
+          headers: [],
+          body: new Uint8Array(0),
+        },
+      }
     case 7:
-      return { kind: 'stream', request: { method: 'POST', url: path('Stream'), headers: [['content-type', 'application/connect+proto']], body: frame(0, encode({ text: id })) } }
+      return {
+        kind: 'stream',
+        request: {
+          method: 'POST',
+          url: path('Stream'),
+          headers: [['content-type', 'application/connect+proto']],
+          body: frame(0, encode({ text: id })),
+        },
+      }
     case 8:
-      return { kind: 'bad-request', request: { method: 'POST', url: path('Echo'), headers: [gw, ['x-echo-bad', id]], body: Uint8Array.of(0, 0, 0, 9) } }
+      return {
+        kind: 'bad-request',
+        request: {
+          method: 'POST',
+          url: path('Echo'),
+          headers: [gw, ['x-echo-bad', id]],
+          body: Uint8Array.of(0, 0, 0, 9),
+        },
+      }
     default:
-      return { kind: 'bomb', request: { method: 'POST', url: path('Echo'), headers: [gw, ['grpc-encoding', 'gzip']], body: frame(1, bomb) } }
+      return {
+        kind: 'bomb',
+        request: { method: 'POST', url: path('Echo'), headers: [gw, ['grpc-encoding', 'gzip']], body: frame(1, bomb) },
+      }
   }
 }
 
@@ -140,30 +209,51 @@ function check(i, kind, response) {
   const id = `call-${i}`
   const headers = Object.fromEntries(response.headers)
   const all = JSON.stringify(headers) + response.body.toString('latin1')
-  for (const match of all.matchAll(/call-(\d+)/g)) if (Number(match[1]) !== i) return `response ${i} carries data of call ${match[1]}`
+  for (const match of all.matchAll(/call-(\d+)/g))
+    if (Number(match[1]) !== i) return `response ${i} carries data of call ${match[1]}`
   const trailer = () => frames(response.body).at(-1).payload.toString()
   switch (kind) {
     case 'metadata':
-      if (headers[`x-echo-${i}`] !== id || !trailer().includes(`x-trailer-${i}: ${id}`) || !trailer().includes('grpc-status: 0')) return 'metadata'
+      if (
+        headers[`x-echo-${i}`] !== id ||
+        !trailer().includes(`x-trailer-${i}: ${id}`) ||
+        !trailer().includes('grpc-status: 0')
+      )
+        return 'metadata'
       return Msg.decode(frames(response.body)[0].payload).text === id ? undefined : 'metadata message'
     case 'connect-json':
       return response.status === 200 && JSON.parse(response.body.toString()).text === id ? undefined : 'connect json'
     case 'compressed': {
       const [message] = frames(response.body)
       if (headers['grpc-encoding'] !== 'gzip' || message.flags !== 1) return 'not compressed'
-      return Msg.decode(gunzipSync(message.payload)).payload.byteLength === compressible.byteLength ? undefined : 'compressed payload'
+      return Msg.decode(gunzipSync(message.payload)).payload.byteLength === compressible.byteLength
+        ? undefined
+        : 'compressed payload'
     }
     case 'grpc-error':
-      return trailer().includes('grpc-status: 5') && trailer().includes(`x-error: ${id}`) && trailer().includes(`x-failed: ${id}`) ? undefined : 'grpc error'
+      return trailer().includes('grpc-status: 5') &&
+        trailer().includes(`x-error: ${id}`) &&
+        trailer().includes(`x-failed: ${id}`)
+        ? undefined
+        : 'grpc error'
     case 'internal-error':
-      return response.status === 500 && response.body.toString() === '{"code":"internal","message":"internal error"}' && headers['trailer-x-failed'] === id ? undefined : 'internal error'
+      return response.status === 500 &&
+        response.body.toString() === '{"code":"internal","message":"internal error"}' &&
+        headers['trailer-x-failed'] === id
+        ? undefined
+        : 'internal error'
     case 'twirp':
       return response.status === 200 && Msg.decode(response.body).text === id ? undefined : 'twirp'
     case 'connect-get':
       return response.status === 200 && Msg.decode(response.body).text === `found ${id}` ? undefined : 'connect get'
     case 'stream': {
       const all = frames(response.body)
-      return all.length === 4 && Msg.decode(all[2].payload).text === `${id}#2` && all[3].flags === 2 && all[3].payload.toString() === '{}' ? undefined : 'stream'
+      return all.length === 4 &&
+        Msg.decode(all[2].payload).text === `${id}#2` &&
+        all[3].flags === 2 &&
+        all[3].payload.toString() === '{}'
+        ? undefined
+        : 'stream'
     }
     case 'bad-request':
       return trailer().includes('grpc-status: 3') && headers['x-echo-bad'] === undefined ? undefined : 'bad request'
@@ -187,7 +277,9 @@ function memory() {
   return process.memoryUsage()
 }
 function report(label, usage, extra = '') {
-  console.log(`${label.padEnd(28)} heapUsed ${mib(usage.heapUsed).padStart(10)}  rss ${mib(usage.rss).padStart(10)}  external ${mib(usage.external).padStart(9)}${extra}`)
+  console.log(
+    `${label.padEnd(28)} heapUsed ${mib(usage.heapUsed).padStart(10)}  rss ${mib(usage.rss).padStart(10)}  external ${mib(usage.external).padStart(9)}${extra}`,
+  )
 }
 
 const problems = []
@@ -203,7 +295,11 @@ for (let i = 0; i < sequential; i++) {
   if ((i + 1) % reportEvery === 0) {
     const usage = memory()
     first ??= usage
-    report(`sequential ${(i + 1).toLocaleString('en')}`, usage, `  ${((i + 1) / ((Date.now() - started) / 1000)).toFixed(0)} calls/s`)
+    report(
+      `sequential ${(i + 1).toLocaleString('en')}`,
+      usage,
+      `  ${((i + 1) / ((Date.now() - started) / 1000)).toFixed(0)} calls/s`,
+    )
   }
 }
 const afterSequential = memory()

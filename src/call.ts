@@ -45,7 +45,8 @@ export class RpcCall<Req = any, Res = any> {
     this.#rawHeaders = init.headers
     this.timeoutMs = init.timeoutMs
     // Capped at the longest delay setTimeout takes (~24.8 days): past it Node fires the timer after 1 ms instead.
-    this.#clientDeadline = init.timeoutMs === undefined ? Infinity : Date.now() + Math.min(init.timeoutMs, maxTimerDelayMs)
+    this.#clientDeadline =
+      init.timeoutMs === undefined ? Infinity : Date.now() + Math.min(init.timeoutMs, maxTimerDelayMs)
     this.#lambdaContext = init.lambdaContext as LambdaContextLike | undefined
   }
 
@@ -57,7 +58,9 @@ export class RpcCall<Req = any, Res = any> {
     if (this.#deadline === undefined) {
       const getRemaining = this.#lambdaContext?.getRemainingTimeInMillis
       const lambdaDeadline =
-        typeof getRemaining === 'function' ? Date.now() + getRemaining.call(this.#lambdaContext) - lambdaTimeoutMarginMs : Infinity
+        typeof getRemaining === 'function'
+          ? Date.now() + getRemaining.call(this.#lambdaContext) - lambdaTimeoutMarginMs
+          : Infinity
       this.#deadline = Math.min(this.#clientDeadline, lambdaDeadline)
     }
     return this.#deadline
@@ -169,11 +172,14 @@ export function raceDeadline<T>(call: RpcCall, work: Promise<T>): Promise<T> {
   if (!call.clientDeadlineFirst) return work
   let timer: ReturnType<typeof setTimeout> | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = deadlineExceeded()
-      call.abort(error)
-      reject(error)
-    }, Math.max(0, call.deadline - Date.now()))
+    timer = setTimeout(
+      () => {
+        const error = deadlineExceeded()
+        call.abort(error)
+        reject(error)
+      },
+      Math.max(0, call.deadline - Date.now()),
+    )
   })
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
 }

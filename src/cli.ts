@@ -58,11 +58,13 @@ async function main(argv: string[]): Promise<void> {
     return
   }
   const [command, target, ...rest] = positionals
-  if (command !== 'serve') throw new UsageError(command === undefined ? 'missing command' : `unknown command "${command}"`)
+  if (command !== 'serve')
+    throw new UsageError(command === undefined ? 'missing command' : `unknown command "${command}"`)
   if (target === undefined) throw new UsageError('missing <handler-module>')
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`)
   const eventShape = values.event as EventShape
-  if (!eventShapes.includes(eventShape)) throw new UsageError(`--event must be one of ${eventShapes.join(', ')}, got "${values.event}"`)
+  if (!eventShapes.includes(eventShape))
+    throw new UsageError(`--event must be one of ${eventShapes.join(', ')}, got "${values.event}"`)
   const port = parseInteger('--port', values.port!, 0, 65535)
   const timeoutMs = parseInteger('--timeout', values.timeout!, 1, 15 * 60 * 1000)
 
@@ -76,16 +78,20 @@ async function main(argv: string[]): Promise<void> {
     cors: values.cors,
     verbose: values.verbose,
   }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'EADDRINUSE') throw new CliError(`port ${port} on ${values.host} is in use: pick another with --port (0 for any free port)`)
+    if (error.code === 'EADDRINUSE')
+      throw new CliError(`port ${port} on ${values.host} is in use: pick another with --port (0 for any free port)`)
     throw error
   })
-  process.stdout.write(`middy-grpc: serving ${label} as ${eventNames[eventShape]} events at ${server.url} (HTTP/1.1 and h2c)\n`)
+  process.stdout.write(
+    `middy-grpc: serving ${label} as ${eventNames[eventShape]} events at ${server.url} (HTTP/1.1 and h2c)\n`,
+  )
   handleSignals(server)
 }
 
 function parseInteger(option: string, text: string, min: number, max: number): number {
   const value = Number(text)
-  if (!/^\d+$/.test(text) || value < min || value > max) throw new UsageError(`${option} must be an integer from ${min} to ${max}, got "${text}"`)
+  if (!/^\d+$/.test(text) || value < min || value > max)
+    throw new UsageError(`${option} must be an integer from ${min} to ${max}, got "${text}"`)
   return value
 }
 
@@ -97,7 +103,8 @@ async function loadHandler(target: string): Promise<{ handler: LambdaHandler; la
   const file = resolve(modulePath)
   // Streamified handlers (Lambda response streaming) call awslambda.streamifyResponse while their module loads.
   installAwsLambdaGlobal()
-  if (!existsSync(file) || !statSync(file).isFile()) throw new CliError(`cannot find handler module ${modulePath} (looked for ${file})`)
+  if (!existsSync(file) || !statSync(file).isFile())
+    throw new CliError(`cannot find handler module ${modulePath} (looked for ${file})`)
   let module: Record<string, unknown>
   try {
     module = (await import(pathToFileURL(file).href)) as Record<string, unknown>
@@ -114,16 +121,22 @@ async function loadHandler(target: string): Promise<{ handler: LambdaHandler; la
     throw new CliError(`cannot load ${modulePath}: ${(error as Error).stack ?? String(error)}`)
   }
   // CommonJS modules arrive as a default export holding module.exports.
-  const commonJs = module.default !== null && typeof module.default === 'object' ? (module.default as Record<string, unknown>) : undefined
+  const commonJs =
+    module.default !== null && typeof module.default === 'object'
+      ? (module.default as Record<string, unknown>)
+      : undefined
   const handler = exportName in module ? module[exportName] : commonJs?.[exportName]
   if (handler === undefined) {
     const names = [...new Set([...Object.keys(module), ...Object.keys(commonJs ?? {})])]
     throw new CliError(
       `${modulePath} has no export named "${exportName}"` +
-        (names.length > 0 ? `; its exports: ${names.join(', ')}. Pick one with ${modulePath}#<export>` : ' (it exports nothing)'),
+        (names.length > 0
+          ? `; its exports: ${names.join(', ')}. Pick one with ${modulePath}#<export>`
+          : ' (it exports nothing)'),
     )
   }
-  if (typeof handler !== 'function') throw new CliError(`${modulePath}#${exportName} is a ${typeof handler}, not a function`)
+  if (typeof handler !== 'function')
+    throw new CliError(`${modulePath}#${exportName} is a ${typeof handler}, not a function`)
   return { handler: handler as LambdaHandler, label: `${modulePath}#${exportName}` }
 }
 
@@ -149,6 +162,8 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`middy-grpc: ${(error as Error).message}\n\n${usage}`)
     process.exit(2)
   }
-  process.stderr.write(`middy-grpc: ${error instanceof CliError ? error.message : ((error as Error).stack ?? String(error))}\n`)
+  process.stderr.write(
+    `middy-grpc: ${error instanceof CliError ? error.message : ((error as Error).stack ?? String(error))}\n`,
+  )
   process.exit(1)
 })

@@ -23,9 +23,13 @@ export function decodeMessage<T>(type: MessageType<T>, bytes: Uint8Array, codec:
     try {
       return parseJsonMessage(type, utf8.decode(bytes))
     } catch (error) {
-      throw new GrpcError(Status.INVALID_ARGUMENT, `failed to parse JSON request message: ${(error as Error).message}`, {
-        cause: error,
-      })
+      throw new GrpcError(
+        Status.INVALID_ARGUMENT,
+        `failed to parse JSON request message: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      )
     }
   }
   try {

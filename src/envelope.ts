@@ -44,7 +44,10 @@ export function decodeSingleEnvelope(body: Uint8Array, readMaxBytes: number): En
   const end = envelopeHeaderBytes + envelope.data.byteLength
   if (end < body.byteLength) {
     if (body.byteLength - end < envelopeHeaderBytes) {
-      throw new GrpcError(Status.INVALID_ARGUMENT, `protocol error: ${body.byteLength - end} trailing bytes after the message`)
+      throw new GrpcError(
+        Status.INVALID_ARGUMENT,
+        `protocol error: ${body.byteLength - end} trailing bytes after the message`,
+      )
     }
     throw new GrpcError(Status.UNIMPLEMENTED, 'unary request has more than one message')
   }
@@ -57,8 +60,7 @@ function decodeEnvelopeAt(body: Uint8Array, offset: number, readMaxBytes: number
     throw new GrpcError(Status.INVALID_ARGUMENT, `protocol error: incomplete envelope header (${remaining} of 5 bytes)`)
   }
   const flags = body[offset]
-  const length =
-    (body[offset + 1] * 0x1000000) + (body[offset + 2] << 16) + (body[offset + 3] << 8) + body[offset + 4]
+  const length = body[offset + 1] * 0x1000000 + (body[offset + 2] << 16) + (body[offset + 3] << 8) + body[offset + 4]
   if (length > readMaxBytes) {
     throw new GrpcError(Status.RESOURCE_EXHAUSTED, `message size ${length} is larger than the limit ${readMaxBytes}`)
   }

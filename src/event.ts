@@ -127,7 +127,8 @@ function readV2Headers(event: APIGatewayProxyEventV2): MeasuredHeaders {
     const value = headers[name]
     // ...unless a middleware in front renamed them (@middy/http-header-normalizer with `canonical: true`), or a
     // hand-made event holds values that are not strings.
-    if (typeof value !== 'string' || name !== name.toLowerCase()) return withCookies(measureHeaders(lowerCaseNames(headers)), event)
+    if (typeof value !== 'string' || name !== name.toLowerCase())
+      return withCookies(measureHeaders(lowerCaseNames(headers)), event)
     count++
     bytes += name.length + value.length
   }
@@ -138,7 +139,11 @@ function readV2Headers(event: APIGatewayProxyEventV2): MeasuredHeaders {
 function withCookies(measured: MeasuredHeaders, event: APIGatewayProxyEventV2): MeasuredHeaders {
   if (event.cookies === undefined || event.cookies.length === 0) return measured
   const cookie = event.cookies.join('; ')
-  return { headers: { ...measured.headers, cookie }, count: measured.count + 1, bytes: measured.bytes + 6 + cookie.length }
+  return {
+    headers: { ...measured.headers, cookie },
+    count: measured.count + 1,
+    bytes: measured.bytes + 6 + cookie.length,
+  }
 }
 
 function lowerCaseNames(headers: Record<string, string | undefined>): Record<string, string | undefined> {

@@ -57,7 +57,9 @@ export class GrpcError extends Error {
         const code = codeFromHttpStatus(httpStatus)
         const exposed = (error as { expose?: unknown }).expose ?? httpStatus < 500
         const message = (error as { message?: unknown }).message
-        return new GrpcError(code, exposed && typeof message === 'string' ? message : statusName(code), { cause: error })
+        return new GrpcError(code, exposed && typeof message === 'string' ? message : statusName(code), {
+          cause: error,
+        })
       }
     } catch {
       // A getter or a (revoked) Proxy that throws: nothing about the error can be trusted; it is an internal error.

@@ -65,7 +65,12 @@ type FieldWithNames = protobuf.Field & { protoName?: string; jsonName?: string }
 
 /** The fallback parser only knows protobufjs's field names; snake_case keys are mapped onto them too. */
 function acceptOriginalNames(type: protobuf.Type, json: object): object {
-  return renameFields(type, json, (field) => field.name, (key) => protobuf.util.camelCase(key)) as object
+  return renameFields(
+    type,
+    json,
+    (field) => field.name,
+    (key) => protobuf.util.camelCase(key),
+  ) as object
 }
 
 /**
@@ -79,11 +84,17 @@ function renameFields(
   alias?: (key: string) => string,
   depth = 0,
 ): unknown {
-  if (typeof json !== 'object' || json === null || Array.isArray(json) || type.fullName.startsWith('.google.protobuf.')) {
+  if (
+    typeof json !== 'object' ||
+    json === null ||
+    Array.isArray(json) ||
+    type.fullName.startsWith('.google.protobuf.')
+  ) {
     return json
   }
   // protobufjs's own limit: deeper messages fail there anyway, and must not overflow the stack here first.
-  if (depth > ((protobuf.util as { recursionLimit?: number }).recursionLimit ?? 100)) throw new Error('maximum nesting depth exceeded')
+  if (depth > ((protobuf.util as { recursionLimit?: number }).recursionLimit ?? 100))
+    throw new Error('maximum nesting depth exceeded')
   // No prototype: a "__proto__" key stays an ordinary (unknown, ignored) key instead of becoming the prototype.
   const renamed: Record<string, unknown> = Object.create(null)
   for (const [key, value] of Object.entries(json)) {

@@ -2,7 +2,10 @@
  * RPC metadata: a small Headers-like map. WHATWG `Headers` would do, but each one costs 1–1.5 µs and the first one in
  * a process loads undici (25–35 ms of cold start), so this is our own.
  */
-export type MetadataInit = Metadata | Record<string, string | readonly string[] | undefined> | Iterable<readonly [string, string]>
+export type MetadataInit =
+  | Metadata
+  | Record<string, string | readonly string[] | undefined>
+  | Iterable<readonly [string, string]>
 
 export class Metadata implements Iterable<[string, string]> {
   readonly #values = new Map<string, string[]>()
@@ -148,7 +151,7 @@ export function encodeGrpcMessage(message: string): string {
     encoded +=
       byte >= 0x20 && byte <= 0x7e && byte !== 0x25
         ? String.fromCharCode(byte)
-        : '%' + byte.toString(16).toUpperCase().padStart(2, '0')
+        : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
   }
   return encoded
 }

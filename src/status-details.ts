@@ -20,7 +20,9 @@ function getStatusType(): protobuf.Type {
     nested: {
       google: {
         nested: {
-          protobuf: { nested: { Any: { fields: { type_url: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 } } } } },
+          protobuf: {
+            nested: { Any: { fields: { type_url: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 } } } },
+          },
           rpc: {
             nested: {
               Status: {
@@ -42,7 +44,11 @@ function getStatusType(): protobuf.Type {
 export function encodeStatusDetails({ code, message, details }: StatusDetails): Uint8Array {
   const type = getStatusType()
   return type
-    .encode({ code, message, details: details.map((detail) => ({ type_url: typeUrlPrefix + detail.type, value: detail.value })) })
+    .encode({
+      code,
+      message,
+      details: details.map((detail) => ({ type_url: typeUrlPrefix + detail.type, value: detail.value })),
+    })
     .finish()
 }
 
@@ -55,6 +61,9 @@ export function decodeStatusDetails(bytes: Uint8Array): StatusDetails {
   return {
     code: decoded.code as StatusCode,
     message: decoded.message,
-    details: decoded.details.map((any) => ({ type: any.type_url.slice(any.type_url.lastIndexOf('/') + 1), value: any.value })),
+    details: decoded.details.map((any) => ({
+      type: any.type_url.slice(any.type_url.lastIndexOf('/') + 1),
+      value: any.value,
+    })),
   }
 }

@@ -51,19 +51,32 @@ export function codeToHttpStatus(code: StatusCode): number {
  */
 export function codeFromHttpStatus(httpStatus: number): StatusCode {
   switch (httpStatus) {
-    case 400: return Status.INVALID_ARGUMENT
-    case 401: return Status.UNAUTHENTICATED
-    case 403: return Status.PERMISSION_DENIED
-    case 404: return Status.NOT_FOUND
-    case 409: return Status.ALREADY_EXISTS
-    case 412: return Status.FAILED_PRECONDITION
-    case 429: return Status.RESOURCE_EXHAUSTED
-    case 499: return Status.CANCELLED
-    case 500: return Status.INTERNAL
-    case 501: return Status.UNIMPLEMENTED
+    case 400:
+      return Status.INVALID_ARGUMENT
+    case 401:
+      return Status.UNAUTHENTICATED
+    case 403:
+      return Status.PERMISSION_DENIED
+    case 404:
+      return Status.NOT_FOUND
+    case 409:
+      return Status.ALREADY_EXISTS
+    case 412:
+      return Status.FAILED_PRECONDITION
+    case 429:
+      return Status.RESOURCE_EXHAUSTED
+    case 499:
+      return Status.CANCELLED
+    case 500:
+      return Status.INTERNAL
+    case 501:
+      return Status.UNIMPLEMENTED
     case 502:
-    case 503: return Status.UNAVAILABLE
-    case 504: return Status.DEADLINE_EXCEEDED
-    default: return Status.UNKNOWN
+    case 503:
+      return Status.UNAVAILABLE
+    case 504:
+      return Status.DEADLINE_EXCEEDED
+    default:
+      return Status.UNKNOWN
   }
 }

@@ -106,11 +106,14 @@ async function* untilDeadline<T>(call: RpcCall, source: AsyncIterable<T>): Async
     call.deadline === Infinity
       ? undefined
       : new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            const error = deadlineExceeded()
-            call.abort(error)
-            reject(error)
-          }, Math.max(0, call.deadline - Date.now()))
+          timer = setTimeout(
+            () => {
+              const error = deadlineExceeded()
+              call.abort(error)
+              reject(error)
+            },
+            Math.max(0, call.deadline - Date.now()),
+          )
         })
   expired?.catch(() => undefined)
   let finished = false

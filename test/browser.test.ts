@@ -13,13 +13,22 @@ import { startGateway, type Gateway, type LambdaFunction } from './support/gatew
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const chromiumPath = '/usr/bin/chromium'
 const hasChromium = existsSync(chromiumPath)
-if (!hasChromium) console.warn(`browser tests skipped: ${chromiumPath} is missing (npm test installs it through scripts/setup-e2e.sh where it can)`)
+if (!hasChromium)
+  console.warn(
+    `browser tests skipped: ${chromiumPath} is missing (npm test installs it through scripts/setup-e2e.sh where it can)`,
+  )
 const describeWithChromium = hasChromium ? describe : describe.skip
 
 // The flags this machine's closed network needs (see the testing notes): no background fetches, no QUIC.
 const chromiumArgs = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ]
 
 async function servePage(): Promise<{ server: Server; url: string }> {
@@ -36,9 +45,15 @@ async function servePage(): Promise<{ server: Server; url: string }> {
   writeFileSync(join(dir, 'index.html'), readFileSync(join(root, 'examples/web/index.html')))
   writeFileSync(
     join(dir, 'greeter.binpb'),
-    execFileSync(join(root, 'node_modules/.bin/buf'), ['build', '-o', '-#format=binpb', '.'], { cwd: join(root, 'examples/greeter') }),
+    execFileSync(join(root, 'node_modules/.bin/buf'), ['build', '-o', '-#format=binpb', '.'], {
+      cwd: join(root, 'examples/greeter'),
+    }),
   )
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.binpb': 'application/octet-stream' }
+  const types: Record<string, string> = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.binpb': 'application/octet-stream',
+  }
   const server = createServer((req, res) => {
     const file = join(dir, new URL(req.url ?? '/', 'http://x').pathname)
     if (!file.startsWith(dir) || !existsSync(file)) {
@@ -78,14 +93,20 @@ describeWithChromium('browsers: connect-web and grpc-web in headless Chromium, c
       const tab = await browser.newPage()
       try {
         await tab.goto(`${page.url}?api=${encodeURIComponent(gateway.baseUrl)}`)
-        await tab.waitForFunction(() => (globalThis as { results?: unknown }).results !== undefined, undefined, { timeout: 20_000 })
+        await tab.waitForFunction(() => (globalThis as { results?: unknown }).results !== undefined, undefined, {
+          timeout: 20_000,
+        })
         const results = await tab.evaluate(() => (globalThis as { results?: unknown }).results)
         mkdirSync(join(root, 'test-artifacts'), { recursive: true })
         await tab.screenshot({ path: join(root, 'test-artifacts', `browser-${shape}.png`) })
         expect(results).toEqual(
-          ['connect-web gRPC-Web', 'connect-web Connect proto', 'connect-web Connect JSON', 'grpc-web binary', 'grpc-web text'].map(
-            (client) => ({ client, reply: `Hello, ${client}`, errorCode: 5, errorMessage: 'no such user' }),
-          ),
+          [
+            'connect-web gRPC-Web',
+            'connect-web Connect proto',
+            'connect-web Connect JSON',
+            'grpc-web binary',
+            'grpc-web text',
+          ].map((client) => ({ client, reply: `Hello, ${client}`, errorCode: 5, errorMessage: 'no such user' })),
         )
         // The preflights reached the function and were answered there.
         expect(gateway.events.some((event) => JSON.stringify(event).includes('"OPTIONS"'))).toBe(true)

@@ -27,7 +27,10 @@ const notFound = { code: 5, message: 'no such thing ☺' }
 
 type Probe = (url: string) => Promise<void>
 
-function connectNode(transport: (baseUrl: string) => Parameters<typeof createClient>[1], method: 'echo' | 'lookup' = 'echo'): Probe {
+function connectNode(
+  transport: (baseUrl: string) => Parameters<typeof createClient>[1],
+  method: 'echo' | 'lookup' = 'echo',
+): Probe {
   return async (url) => {
     const client = createClient(serviceDesc, transport(url)) as any
     const reply = await client[method]({ text: 'matrix' })
@@ -37,12 +40,17 @@ function connectNode(transport: (baseUrl: string) => Parameters<typeof createCli
   }
 }
 
-function protobufTs(transport: (url: string) => GrpcWebFetchTransport | TwirpFetchTransport, notFoundCode: string): Probe {
+function protobufTs(
+  transport: (url: string) => GrpcWebFetchTransport | TwirpFetchTransport,
+  notFoundCode: string,
+): Probe {
   return async (url) => {
     const t = transport(url)
     const reply = await t.unary(echoMethod, EchoRequestType.create({ text: 'matrix' }), t.mergeOptions({})).response
     expect(reply.text).toBe('matrix')
-    const error = (await t.unary(failMethod, FailRequestType.create(notFound), t.mergeOptions({})).response.catch((e: unknown) => e)) as RpcError
+    const error = (await t
+      .unary(failMethod, FailRequestType.create(notFound), t.mergeOptions({}))
+      .response.catch((e: unknown) => e)) as RpcError
     expect(error).toBeInstanceOf(RpcError)
     expect(error.code).toBe(notFoundCode)
   }
@@ -52,20 +60,39 @@ const grpcJs: Probe = async (url) => {
   const client = new grpc.Client(url.replace('http://', ''), grpc.credentials.createInsecure())
   const call = <T>(path: string, request: Uint8Array, decode: (b: Buffer) => T) =>
     new Promise<T>((resolve, reject) =>
-      client.makeUnaryRequest(path, (b: Uint8Array) => Buffer.from(b), decode, request, (error, value) => (error ? reject(error) : resolve(value!))),
+      client.makeUnaryRequest(
+        path,
+        (b: Uint8Array) => Buffer.from(b),
+        decode,
+        request,
+        (error, value) => (error ? reject(error) : resolve(value!)),
+      ),
     )
   try {
-    const reply = await call('/test.v1.TestService/Echo', EchoRequest.encode({ text: 'matrix' }).finish(), (b) => EchoResponse.decode(b) as any)
+    const reply = await call(
+      '/test.v1.TestService/Echo',
+      EchoRequest.encode({ text: 'matrix' }).finish(),
+      (b) => EchoResponse.decode(b) as any,
+    )
     expect(reply.text).toBe('matrix')
-    const error = await call('/test.v1.TestService/Fail', FailRequest.encode(notFound).finish(), (b) => b).catch((e: grpc.ServiceError) => e)
-    expect([(error as grpc.ServiceError).code, (error as grpc.ServiceError).details]).toEqual([grpc.status.NOT_FOUND, notFound.message])
+    const error = await call('/test.v1.TestService/Fail', FailRequest.encode(notFound).finish(), (b) => b).catch(
+      (e: grpc.ServiceError) => e,
+    )
+    expect([(error as grpc.ServiceError).code, (error as grpc.ServiceError).details]).toEqual([
+      grpc.status.NOT_FOUND,
+      notFound.message,
+    ])
   } finally {
     client.close()
   }
 }
 
 const grpcio: Probe = async (url) => {
-  const out = await callWithGrpcio(url, EchoRequest.encode({ text: 'matrix' }).finish(), FailRequest.encode(notFound).finish())
+  const out = await callWithGrpcio(
+    url,
+    EchoRequest.encode({ text: 'matrix' }).finish(),
+    FailRequest.encode(notFound).finish(),
+  )
   expect((EchoResponse.decode(Buffer.from(out.reply, 'hex')) as any).text).toBe('matrix')
   expect(out.error).toEqual({ code: 5, details: notFound.message })
 }
@@ -73,11 +100,31 @@ const grpcio: Probe = async (url) => {
 const clients: [string, string, Probe | undefined][] = [
   ['connect-node', 'gRPC-Web', connectNode((baseUrl) => createGrpcWebTransport({ baseUrl, httpVersion: '1.1' }))],
   ['connect-node', 'Connect proto', connectNode((baseUrl) => createConnectTransport({ baseUrl, httpVersion: '1.1' }))],
-  ['connect-node', 'Connect JSON', connectNode((baseUrl) => createConnectTransport({ baseUrl, httpVersion: '1.1', useBinaryFormat: false }))],
-  ['connect-node', 'Connect GET', connectNode((baseUrl) => createConnectTransport({ baseUrl, httpVersion: '1.1', useHttpGet: true }), 'lookup')],
-  ['protobuf-ts', 'gRPC-Web text', protobufTs((baseUrl) => new GrpcWebFetchTransport({ baseUrl, format: 'text' }), 'NOT_FOUND')],
-  ['protobuf-ts', 'Twirp JSON', protobufTs((url) => new TwirpFetchTransport({ baseUrl: `${url}/twirp`, sendJson: true }), 'not_found')],
-  ['protobuf-ts', 'Twirp proto', protobufTs((url) => new TwirpFetchTransport({ baseUrl: `${url}/twirp` }), 'not_found')],
+  [
+    'connect-node',
+    'Connect JSON',
+    connectNode((baseUrl) => createConnectTransport({ baseUrl, httpVersion: '1.1', useBinaryFormat: false })),
+  ],
+  [
+    'connect-node',
+    'Connect GET',
+    connectNode((baseUrl) => createConnectTransport({ baseUrl, httpVersion: '1.1', useHttpGet: true }), 'lookup'),
+  ],
+  [
+    'protobuf-ts',
+    'gRPC-Web text',
+    protobufTs((baseUrl) => new GrpcWebFetchTransport({ baseUrl, format: 'text' }), 'NOT_FOUND'),
+  ],
+  [
+    'protobuf-ts',
+    'Twirp JSON',
+    protobufTs((url) => new TwirpFetchTransport({ baseUrl: `${url}/twirp`, sendJson: true }), 'not_found'),
+  ],
+  [
+    'protobuf-ts',
+    'Twirp proto',
+    protobufTs((url) => new TwirpFetchTransport({ baseUrl: `${url}/twirp` }), 'not_found'),
+  ],
   ['@grpc/grpc-js', 'gRPC (h2c, dev server trailers)', grpcJs],
   ['python3-grpcio', 'gRPC (h2c, dev server trailers)', hasGrpcio ? grpcio : undefined],
 ]
@@ -106,9 +153,12 @@ describe.each(shapes)('client matrix through a %s event', (shape) => {
 afterAll(() => {
   const header = `| client | protocol | ${shapes.join(' | ')} |\n|---|---|${shapes.map(() => '---').join('|')}|\n`
   const rows = clients
-    .map(([client, protocol]) => `| ${client} | ${protocol} | ${shapes.map((s) => results.get(cell(client, protocol, s)) ?? '–').join(' | ')} |`)
+    .map(
+      ([client, protocol]) =>
+        `| ${client} | ${protocol} | ${shapes.map((s) => results.get(cell(client, protocol, s)) ?? '–').join(' | ')} |`,
+    )
     .join('\n')
-  const table = header + rows + '\n'
+  const table = `${header + rows}\n`
   const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts')
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'client-matrix.md'), table)

@@ -15,9 +15,13 @@ test('Connect conformance suites replay without unexpected results', async () =>
   })
   if (!report.ran) return
   // For maintaining known-failing.txt: every case with its outcome, as JSON.
-  if (process.env.CONFORMANCE_OUTCOMES) writeFileSync(process.env.CONFORMANCE_OUTCOMES, JSON.stringify(report.outcomes, null, 1))
+  if (process.env.CONFORMANCE_OUTCOMES)
+    writeFileSync(process.env.CONFORMANCE_OUTCOMES, JSON.stringify(report.outcomes, null, 1))
   // The report above lists each unexpected result with its reasons.
-  expect({ unexpected: report.unexpected.length, stalePatterns: report.stalePatterns }).toEqual({ unexpected: 0, stalePatterns: [] })
+  expect({ unexpected: report.unexpected.length, stalePatterns: report.stalePatterns }).toEqual({
+    unexpected: 0,
+    stalePatterns: [],
+  })
   expect(report.passed).toBeGreaterThan(0)
 }, 180_000)
 
@@ -35,7 +39,10 @@ describe('the replay catches wire deviations', () => {
     return { ...result, body: rewritten.toString('base64'), isBase64Encoded: true }
   }
 
-  async function failures(filter: string, lambda: (event: unknown, context: unknown) => Promise<unknown>): Promise<string> {
+  async function failures(
+    filter: string,
+    lambda: (event: unknown, context: unknown) => Promise<unknown>,
+  ): Promise<string> {
     const report = await runConformance({ filter, lambda, knownFailingFile: '/nonexistent/known-failing.txt' })
     if (!report.ran) return ''
     expect(report.failed).toBeGreaterThan(0)
@@ -45,8 +52,10 @@ describe('the replay catches wire deviations', () => {
   /** Standard base64 padding, which servers must not send. */
   const pad = (value: string) => value + '='.repeat((4 - (value.length % 4)) % 4)
 
-  const grpcWebCase = 'Errors/HTTPVersion:1/Protocol:PROTOCOL_GRPC_WEB/Codec:CODEC_PROTO/Compression:COMPRESSION_IDENTITY/TLS:false/unary/not-found'
-  const connectCase = 'Errors/HTTPVersion:1/Protocol:PROTOCOL_CONNECT/Codec:CODEC_PROTO/Compression:COMPRESSION_IDENTITY/TLS:false/unary/not-found'
+  const grpcWebCase =
+    'Errors/HTTPVersion:1/Protocol:PROTOCOL_GRPC_WEB/Codec:CODEC_PROTO/Compression:COMPRESSION_IDENTITY/TLS:false/unary/not-found'
+  const connectCase =
+    'Errors/HTTPVersion:1/Protocol:PROTOCOL_CONNECT/Codec:CODEC_PROTO/Compression:COMPRESSION_IDENTITY/TLS:false/unary/not-found'
 
   test('a gRPC-Web trailer block with LF lines, a capitalized key, a padded details value', async () => {
     const text = await failures(
@@ -54,7 +63,10 @@ describe('the replay catches wire deviations', () => {
       tampered((body) => {
         let block = body.subarray(5).toString('latin1')
         block = block.replace('grpc-status:', 'Grpc-Status:').replaceAll('\r\n', '\n')
-        block = block.replace(/(grpc-status-details-bin: )([A-Za-z0-9+/]+)/, (_, key: string, value: string) => key + pad(value))
+        block = block.replace(
+          /(grpc-status-details-bin: )([A-Za-z0-9+/]+)/,
+          (_, key: string, value: string) => key + pad(value),
+        )
         const frame = Buffer.alloc(5)
         frame[0] = 0x80
         frame.writeUInt32BE(Buffer.byteLength(block, 'latin1'), 1)

@@ -35,7 +35,11 @@ describe.each(shapes)('connect-node Connect client through a %s event', (shape) 
     const trailers = new Headers()
     const reply = await clientFor(variant).echo(
       { text: 'héllo ☺ & =?', payload: new Uint8Array([0, 255]), number: 9007199254740993n },
-      { headers: { 'x-echo-one': 'a', 'x-trailer-two': 'b' }, onHeader: (h: Headers) => h.forEach((v, k) => headers.set(k, v)), onTrailer: (t: Headers) => t.forEach((v, k) => trailers.set(k, v)) },
+      {
+        headers: { 'x-echo-one': 'a', 'x-trailer-two': 'b' },
+        onHeader: (h: Headers) => h.forEach((v, k) => headers.set(k, v)),
+        onTrailer: (t: Headers) => t.forEach((v, k) => trailers.set(k, v)),
+      },
     )
     expect(reply.text).toBe('héllo ☺ & =?')
     expect(reply.payload).toEqual(new Uint8Array([0, 255]))
@@ -69,7 +73,11 @@ describe.each(shapes)('connect-node Connect client through a %s event', (shape) 
   })
 
   test('gzip both ways', async () => {
-    const client = clientFor(variants[0], { sendCompression: compressionGzip, acceptCompression: [compressionGzip], compressMinBytes: 1 })
+    const client = clientFor(variants[0], {
+      sendCompression: compressionGzip,
+      acceptCompression: [compressionGzip],
+      compressMinBytes: 1,
+    })
     const reply = await client.echo({ text: 'x'.repeat(5000), replyBytes: 100_000 })
     expect(reply.text).toBe('x'.repeat(5000))
     expect(reply.payload.byteLength).toBe(100_000)

@@ -17,7 +17,14 @@ interface Call {
   handler?: typeof lambda
 }
 
-async function invoke({ method = 'POST', path = '/test.v1.TestService/Echo', headers = {}, body = '', shape = 'v2', handler = lambda }: Call) {
+async function invoke({
+  method = 'POST',
+  path = '/test.v1.TestService/Echo',
+  headers = {},
+  body = '',
+  shape = 'v2',
+  handler = lambda,
+}: Call) {
   const event = toLambdaEvent(
     { method, url: path, headers: Object.entries(headers), body: typeof body === 'string' ? Buffer.from(body) : body },
     shape,
@@ -30,16 +37,33 @@ const json = { 'content-type': 'application/json', 'connect-protocol-version': '
 const connectHttpStatus = [499, 500, 400, 504, 404, 409, 403, 429, 400, 409, 400, 501, 500, 503, 500, 401]
 const twirpHttpStatus = [408, 500, 400, 408, 404, 409, 403, 429, 412, 409, 400, 501, 500, 503, 500, 401]
 const codeNames = [
-  'canceled', 'unknown', 'invalid_argument', 'deadline_exceeded', 'not_found', 'already_exists', 'permission_denied',
-  'resource_exhausted', 'failed_precondition', 'aborted', 'out_of_range', 'unimplemented', 'internal', 'unavailable',
-  'data_loss', 'unauthenticated',
+  'canceled',
+  'unknown',
+  'invalid_argument',
+  'deadline_exceeded',
+  'not_found',
+  'already_exists',
+  'permission_denied',
+  'resource_exhausted',
+  'failed_precondition',
+  'aborted',
+  'out_of_range',
+  'unimplemented',
+  'internal',
+  'unavailable',
+  'data_loss',
+  'unauthenticated',
 ]
 
 describe('Connect unary errors on the wire', () => {
   test.each(codeNames.map((name, i) => [i + 1, name, connectHttpStatus[i]] as const))(
     'code %i is %s with HTTP %i',
     async (code, name, status) => {
-      const response = await invoke({ path: '/test.v1.TestService/Fail', headers: json, body: JSON.stringify({ code, message: 'm' }) })
+      const response = await invoke({
+        path: '/test.v1.TestService/Fail',
+        headers: json,
+        body: JSON.stringify({ code, message: 'm' }),
+      })
       expect(response.status).toBe(status)
       expect(response.headers['content-type']).toBe('application/json')
       expect(response.text).toBe(`{"code":"${name}","message":"m"}`)
@@ -54,7 +78,11 @@ describe('Connect unary errors on the wire', () => {
   })
 
   test('details travel as unpadded base64', async () => {
-    const response = await invoke({ path: '/test.v1.TestService/Fail', headers: json, body: '{"code":5,"message":"x","withDetails":true}' })
+    const response = await invoke({
+      path: '/test.v1.TestService/Fail',
+      headers: json,
+      body: '{"code":5,"message":"x","withDetails":true}',
+    })
     const body = JSON.parse(response.text)
     expect(body.details).toHaveLength(1)
     expect(body.details[0].type).toBe('test.v1.ErrorInfo')
@@ -90,7 +118,10 @@ describe('Connect unary errors on the wire', () => {
   test('connect-protocol-version other than 1 is invalid_argument', async () => {
     const response = await invoke({ headers: { ...json, 'connect-protocol-version': '2' }, body: '{}' })
     expect(response.status).toBe(400)
-    expect(JSON.parse(response.text)).toEqual({ code: 'invalid_argument', message: 'unsupported connect-protocol-version "2": want "1"' })
+    expect(JSON.parse(response.text)).toEqual({
+      code: 'invalid_argument',
+      message: 'unsupported connect-protocol-version "2": want "1"',
+    })
   })
 
   test('a missing connect-protocol-version is accepted unless required', async () => {
@@ -120,9 +151,15 @@ describe('Connect unary errors on the wire', () => {
   })
 
   test('a gzip body is decompressed; an empty one is never', async () => {
-    const gzipped = await invoke({ headers: { ...json, 'content-encoding': 'gzip' }, body: gzipSync('{"text":"zipped"}') })
+    const gzipped = await invoke({
+      headers: { ...json, 'content-encoding': 'gzip' },
+      body: gzipSync('{"text":"zipped"}'),
+    })
     expect(JSON.parse(gzipped.text).text).toBe('zipped')
-    const empty = await invoke({ headers: { 'content-type': 'application/proto', 'content-encoding': 'gzip' }, body: '' })
+    const empty = await invoke({
+      headers: { 'content-type': 'application/proto', 'content-encoding': 'gzip' },
+      body: '',
+    })
     expect(empty.status).toBe(200)
     expect((EchoResponse.decode(empty.body) as any).protocol).toBe('connect')
   })
@@ -152,22 +189,35 @@ describe('Connect GET', () => {
   const base = '/test.v1.TestService/Lookup'
   const protoMessage = Buffer.from(EchoRequest.encode({ text: 'p' }).finish()).toString('base64url')
 
-  test.each(['v1', 'v2', 'alb', 'alb-multi', 'url'] as EventShape[])('query parameters in any order through %s', async (shape) => {
-    const response = await invoke({ method: 'GET', path: `${base}?message=%7B%22text%22%3A%22a%20b%22%7D&encoding=json&connect=v1`, shape })
-    expect(response.status).toBe(200)
-    expect(response.text).toBe('{"text":"found a b"}')
-    expect(response.headers.vary).toBe('Accept-Encoding')
-  })
+  test.each(['v1', 'v2', 'alb', 'alb-multi', 'url'] as EventShape[])(
+    'query parameters in any order through %s',
+    async (shape) => {
+      const response = await invoke({
+        method: 'GET',
+        path: `${base}?message=%7B%22text%22%3A%22a%20b%22%7D&encoding=json&connect=v1`,
+        shape,
+      })
+      expect(response.status).toBe(200)
+      expect(response.text).toBe('{"text":"found a b"}')
+      expect(response.headers.vary).toBe('Accept-Encoding')
+    },
+  )
 
   test('binary, URL-safe base64 without padding', async () => {
-    const response = await invoke({ method: 'GET', path: `${base}?connect=v1&encoding=proto&base64=1&message=${protoMessage}` })
+    const response = await invoke({
+      method: 'GET',
+      path: `${base}?connect=v1&encoding=proto&base64=1&message=${protoMessage}`,
+    })
     expect(response.status).toBe(200)
     expect(response.headers['content-type']).toBe('application/proto')
   })
 
   test('gzip-compressed message', async () => {
     const message = gzipSync(EchoRequest.encode({ text: 'z' }).finish()).toString('base64url')
-    const response = await invoke({ method: 'GET', path: `${base}?connect=v1&encoding=proto&base64=1&compression=gzip&message=${message}` })
+    const response = await invoke({
+      method: 'GET',
+      path: `${base}?connect=v1&encoding=proto&base64=1&compression=gzip&message=${message}`,
+    })
     expect(response.status).toBe(200)
   })
 
@@ -200,7 +250,11 @@ describe('Twirp on the wire', () => {
   test.each(codeNames.map((name, i) => [i + 1, name, twirpHttpStatus[i]] as const))(
     'code %i is %s with HTTP %i',
     async (code, name, status) => {
-      const response = await invoke({ path: '/twirp/test.v1.TestService/Fail', headers: twirpJson, body: JSON.stringify({ code, message: 'm' }) })
+      const response = await invoke({
+        path: '/twirp/test.v1.TestService/Fail',
+        headers: twirpJson,
+        body: JSON.stringify({ code, message: 'm' }),
+      })
       expect(response.status).toBe(status)
       expect(response.text).toBe(`{"code":"${name}","msg":"m","meta":{"x-error-meta":"present"}}`)
     },
@@ -211,7 +265,12 @@ describe('Twirp on the wire', () => {
     ['POST', '/twirp/test.v1.TestService/Echo', 'text/plain'],
     ['POST', '/twirp/test.v1.TestService/Nope', 'application/json'],
   ])('%s %s (%s) is bad_route', async (method, path, contentType) => {
-    const response = await invoke({ method, path, headers: { 'content-type': contentType }, body: method === 'GET' ? '' : '{}' })
+    const response = await invoke({
+      method,
+      path,
+      headers: { 'content-type': contentType },
+      body: method === 'GET' ? '' : '{}',
+    })
     expect(response.status).toBe(404)
     expect(JSON.parse(response.text)).toEqual({
       code: 'bad_route',
@@ -221,20 +280,36 @@ describe('Twirp on the wire', () => {
   })
 
   test('an undecodable body is malformed', async () => {
-    const response = await invoke({ path: '/twirp/test.v1.TestService/Echo', headers: { 'content-type': 'application/protobuf' }, body: Buffer.from([0x9f, 0x06]) })
+    const response = await invoke({
+      path: '/twirp/test.v1.TestService/Echo',
+      headers: { 'content-type': 'application/protobuf' },
+      body: Buffer.from([0x9f, 0x06]),
+    })
     expect(response.status).toBe(400)
     expect(JSON.parse(response.text).code).toBe('malformed')
   })
 
   test('behind a stage and base path', async () => {
-    const response = await invoke({ path: '/prod/api/twirp/test.v1.TestService/Echo', headers: twirpJson, body: '{"text":"staged"}' })
+    const response = await invoke({
+      path: '/prod/api/twirp/test.v1.TestService/Echo',
+      headers: twirpJson,
+      body: '{"text":"staged"}',
+    })
     expect(response.status).toBe(200)
     expect(JSON.parse(response.text).text).toBe('staged')
   })
 
   test('JSON accepts both field spellings', async () => {
-    const snake = await invoke({ path: '/twirp/test.v1.TestService/Echo', headers: twirpJson, body: '{"reply_bytes":2}' })
-    const camel = await invoke({ path: '/twirp/test.v1.TestService/Echo', headers: twirpJson, body: '{"replyBytes":2}' })
+    const snake = await invoke({
+      path: '/twirp/test.v1.TestService/Echo',
+      headers: twirpJson,
+      body: '{"reply_bytes":2}',
+    })
+    const camel = await invoke({
+      path: '/twirp/test.v1.TestService/Echo',
+      headers: twirpJson,
+      body: '{"replyBytes":2}',
+    })
     expect(JSON.parse(snake.text).payload).toBe('Bwc=')
     expect(JSON.parse(camel.text).payload).toBe('Bwc=')
   })
@@ -242,9 +317,18 @@ describe('Twirp on the wire', () => {
   const canonical = hasCanonicalJson() ? test : test.skip
   canonical('JSON replies use .proto names by default and lowerCamel on request (protobufjs 8.6+)', async () => {
     const body = '{"text":"t"}'
-    const original = await invoke({ path: '/twirp/test.v1.TestService/Echo', headers: { ...twirpJson, 'connect-timeout-ms': '5' }, body })
+    const original = await invoke({
+      path: '/twirp/test.v1.TestService/Echo',
+      headers: { ...twirpJson, 'connect-timeout-ms': '5' },
+      body,
+    })
     expect(Object.keys(JSON.parse(original.text))).toContain('timeout_ms')
-    const camel = await invoke({ path: '/twirp/test.v1.TestService/Echo', headers: twirpJson, body, handler: createTestLambda({ twirpLowerCamelJson: true }) })
+    const camel = await invoke({
+      path: '/twirp/test.v1.TestService/Echo',
+      headers: twirpJson,
+      body,
+      handler: createTestLambda({ twirpLowerCamelJson: true }),
+    })
     expect(Object.keys(JSON.parse(camel.text))).toContain('timeoutMs')
   })
 })

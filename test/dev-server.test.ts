@@ -8,7 +8,13 @@ import { Code, createClient } from '@connectrpc/connect'
 import { createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node'
 import * as grpc from '@grpc/grpc-js'
 import protobuf from 'protobufjs'
-import { createDevServer, installAwsLambdaGlobal, isStreamingHandler, type DevServer, type DevServerOptions } from '../src/dev-server/index.js'
+import {
+  createDevServer,
+  installAwsLambdaGlobal,
+  isStreamingHandler,
+  type DevServer,
+  type DevServerOptions,
+} from '../src/dev-server/index.js'
 import type { EventShape } from '../src/event.js'
 import { loadClientRegistry } from './support/client-schema.js'
 import { callWithGrpcio, hasGrpcio } from './support/grpcio.js'
@@ -27,8 +33,10 @@ const shapes: EventShape[] = ['v1', 'v2', 'alb', 'alb-multi', 'url']
 const echoPath = '/test.v1.TestService/Echo'
 const failPath = '/test.v1.TestService/Fail'
 
-const encodeEcho = (fields: Record<string, unknown>): Buffer => Buffer.from(EchoRequest.encode(EchoRequest.fromObject(fields)).finish())
-const decodeEcho = (bytes: Uint8Array): any => EchoResponse.toObject(EchoResponse.decode(bytes), { longs: Number, bytes: Buffer })
+const encodeEcho = (fields: Record<string, unknown>): Buffer =>
+  Buffer.from(EchoRequest.encode(EchoRequest.fromObject(fields)).finish())
+const decodeEcho = (bytes: Uint8Array): any =>
+  EchoResponse.toObject(EchoResponse.decode(bytes), { longs: Number, bytes: Buffer })
 
 interface Started {
   server: DevServer
@@ -43,7 +51,9 @@ afterAll(async () => {
 })
 
 /** A dev server whose log lines, events and contexts the test can read. */
-async function start(options: Omit<DevServerOptions, 'handler'> & { handler?: DevServerOptions['handler'] } = {}): Promise<Started> {
+async function start(
+  options: Omit<DevServerOptions, 'handler'> & { handler?: DevServerOptions['handler'] } = {},
+): Promise<Started> {
   const logs: string[] = []
   const events: any[] = []
   const contexts: any[] = []
@@ -54,7 +64,12 @@ async function start(options: Omit<DevServerOptions, 'handler'> & { handler?: De
     return inner(event, context, callback)
   }
   // The wrapper hides the streamifyResponse mark: pass it on explicitly.
-  const server = await createDevServer({ streaming: isStreamingHandler(inner), ...options, handler, logger: (line) => logs.push(line) })
+  const server = await createDevServer({
+    streaming: isStreamingHandler(inner),
+    ...options,
+    handler,
+    logger: (line) => logs.push(line),
+  })
   servers.push(server)
   return { server, logs, events, contexts }
 }
@@ -67,7 +82,12 @@ interface GrpcJsResult {
 }
 
 /** A unary call with grpc-js's generic client: bytes in, bytes out; resolves once both the callback and the status came. */
-function grpcJsUnary(url: string, path: string, request: Buffer, metadata: Record<string, string> = {}): Promise<GrpcJsResult> {
+function grpcJsUnary(
+  url: string,
+  path: string,
+  request: Buffer,
+  metadata: Record<string, string> = {},
+): Promise<GrpcJsResult> {
   const client = new grpc.Client(url.replace('http://', ''), grpc.credentials.createInsecure())
   const meta = new grpc.Metadata()
   for (const [name, value] of Object.entries(metadata)) meta.set(name, value)
@@ -78,11 +98,19 @@ function grpcJsUnary(url: string, path: string, request: Buffer, metadata: Recor
       if (--pending === 0) resolve(result)
     }
     const identity = (bytes: Buffer): Buffer => bytes
-    const call = client.makeUnaryRequest(path, identity, identity, request, meta, { deadline: Date.now() + 10_000 }, (error, reply) => {
-      result.error = error
-      result.reply = reply
-      settle()
-    })
+    const call = client.makeUnaryRequest(
+      path,
+      identity,
+      identity,
+      request,
+      meta,
+      { deadline: Date.now() + 10_000 },
+      (error, reply) => {
+        result.error = error
+        result.reply = reply
+        settle()
+      },
+    )
     call.on('metadata', (headers) => (result.headers = headers))
     call.on('status', (status) => {
       result.status = status
@@ -99,17 +127,28 @@ describe.each(shapes)('dev server with %s events', (shape) => {
   })
 
   test('connect-node gRPC-Web over HTTP/1.1 round-trips a call', async () => {
-    const client: any = createClient(serviceDesc, createGrpcWebTransport({ baseUrl: started.server.url, httpVersion: '1.1' }))
-    const reply = await client.echo({ text: `hello ${shape}`, payload: new Uint8Array([0, 1, 255]) }, { timeoutMs: 10_000 })
+    const client: any = createClient(
+      serviceDesc,
+      createGrpcWebTransport({ baseUrl: started.server.url, httpVersion: '1.1' }),
+    )
+    const reply = await client.echo(
+      { text: `hello ${shape}`, payload: new Uint8Array([0, 1, 255]) },
+      { timeoutMs: 10_000 },
+    )
     expect(reply.text).toBe(`hello ${shape}`)
     expect(reply.payload).toEqual(new Uint8Array([0, 1, 255]))
     expect(reply.protocol).toBe('grpc-web')
   })
 
   test('grpc-js over h2c on the same port gets its reply and status', async () => {
-    const { error, reply, status } = await grpcJsUnary(started.server.url, echoPath, encodeEcho({ text: `native ${shape}` }), {
-      'x-trailer-shape': shape,
-    })
+    const { error, reply, status } = await grpcJsUnary(
+      started.server.url,
+      echoPath,
+      encodeEcho({ text: `native ${shape}` }),
+      {
+        'x-trailer-shape': shape,
+      },
+    )
     expect(error).toBeNull()
     expect(decodeEcho(reply!)).toMatchObject({ text: `native ${shape}`, protocol: 'grpc' })
     expect(status!.code).toBe(grpc.status.OK)
@@ -150,7 +189,9 @@ describe.each(shapes)('dev server with %s events', (shape) => {
       expect(event.multiValueQueryStringParameters).toEqual({ q: ['a%20b'], r: ['1'] })
       expect(event.headers).toBeUndefined()
     }
-    expect(started.logs.at(-1)).toMatch(new RegExp(`^POST ${echoPath}\\?q=a%20b&r=1 grpc-web HTTP/1\\.1 → grpc-status 0 OK [\\d.]+ ms$`))
+    expect(started.logs.at(-1)).toMatch(
+      new RegExp(`^POST ${echoPath}\\?q=a%20b&r=1 grpc-web HTTP/1\\.1 → grpc-status 0 OK [\\d.]+ ms$`),
+    )
   })
 })
 
@@ -162,10 +203,15 @@ describe('native gRPC over h2c: real HTTP/2 trailers', () => {
   })
 
   test('grpc-js: reply, response headers and trailers, and an HTTP/2 event', async () => {
-    const { error, reply, headers, status } = await grpcJsUnary(started.server.url, echoPath, encodeEcho({ text: 'trailers' }), {
-      'x-echo-color': 'blue',
-      'x-trailer-shade': 'dark',
-    })
+    const { error, reply, headers, status } = await grpcJsUnary(
+      started.server.url,
+      echoPath,
+      encodeEcho({ text: 'trailers' }),
+      {
+        'x-echo-color': 'blue',
+        'x-trailer-shade': 'dark',
+      },
+    )
     expect(error).toBeNull()
     expect(decodeEcho(reply!).text).toBe('trailers')
     expect(headers!.get('x-echo-color')).toEqual(['blue'])
@@ -189,13 +235,21 @@ describe('native gRPC over h2c: real HTTP/2 trailers', () => {
     expect(error!.metadata.get('x-echo-trace')).toEqual(['t1'])
     const details = error!.metadata.get('grpc-status-details-bin')[0] as Buffer
     expect(Buffer.isBuffer(details) && details.byteLength).toBeGreaterThan(0)
-    expect(started.logs.at(-1)).toMatch(/^POST \/test\.v1\.TestService\/Fail grpc HTTP\/2 → grpc-status 5 NOT_FOUND "no such user" [\d.]+ ms$/)
+    expect(started.logs.at(-1)).toMatch(
+      /^POST \/test\.v1\.TestService\/Fail grpc HTTP\/2 → grpc-status 5 NOT_FOUND "no such user" [\d.]+ ms$/,
+    )
   })
 
   test('on the wire: grpc-status and the handler trailers come in an HTTP/2 trailers frame, not in headers', async () => {
     const reply = await http2Call(
       started.server.url,
-      { ':path': echoPath, 'content-type': 'application/grpc', te: 'trailers', 'x-trailer-wire': 'yes', 'x-echo-head': 'h' },
+      {
+        ':path': echoPath,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        'x-trailer-wire': 'yes',
+        'x-echo-head': 'h',
+      },
       frame(encodeEcho({ text: 'wire' })),
     )
     expect(reply.headers[':status']).toBe(200)
@@ -232,8 +286,14 @@ describe('native gRPC over h2c: real HTTP/2 trailers', () => {
   test('connect-node native gRPC (h2c) and gRPC-Web (HTTP/1.1) share the port', async () => {
     const grpcTransport = createGrpcTransport({ baseUrl: started.server.url })
     const native: any = createClient(serviceDesc, grpcTransport)
-    const web: any = createClient(serviceDesc, createGrpcWebTransport({ baseUrl: started.server.url, httpVersion: '1.1' }))
-    const [a, b] = await Promise.all([native.echo({ text: 'h2c' }, { timeoutMs: 10_000 }), web.echo({ text: 'h1' }, { timeoutMs: 10_000 })])
+    const web: any = createClient(
+      serviceDesc,
+      createGrpcWebTransport({ baseUrl: started.server.url, httpVersion: '1.1' }),
+    )
+    const [a, b] = await Promise.all([
+      native.echo({ text: 'h2c' }, { timeoutMs: 10_000 }),
+      web.echo({ text: 'h1' }, { timeoutMs: 10_000 }),
+    ])
     expect([a.text, a.protocol]).toEqual(['h2c', 'grpc'])
     expect([b.text, b.protocol]).toEqual(['h1', 'grpc-web'])
     await expect(native.fail({ code: 9, message: 'precondition' }, { timeoutMs: 10_000 })).rejects.toMatchObject({
@@ -266,24 +326,61 @@ describe('native gRPC over h2c: real HTTP/2 trailers', () => {
 
 describe('faithful to AWS: result validation, context, limits, CORS, verbose', () => {
   const malformed: [string, EventShape, unknown, number, RegExp][] = [
-    ['a statusCode that is not a number', 'v2', { statusCode: 'abc', body: '' }, 502, /statusCode must be an integer from 100 to 599, got the string "abc"/],
-    ['a string result on a REST API', 'v1', 'just text', 502, /the result must be an object with a statusCode, got the string "just text"/],
-    ['a body that is not a string', 'v2', { statusCode: 200, body: { a: 1 } }, 502, /body must be a string, got an object/],
+    [
+      'a statusCode that is not a number',
+      'v2',
+      { statusCode: 'abc', body: '' },
+      502,
+      /statusCode must be an integer from 100 to 599, got the string "abc"/,
+    ],
+    [
+      'a string result on a REST API',
+      'v1',
+      'just text',
+      502,
+      /the result must be an object with a statusCode, got the string "just text"/,
+    ],
+    [
+      'a body that is not a string',
+      'v2',
+      { statusCode: 200, body: { a: 1 } },
+      502,
+      /body must be a string, got an object/,
+    ],
     ['undefined', 'url', undefined, 502, /the handler returned undefined/],
-    ['isBase64Encoded with a body that is not base64', 'alb', { statusCode: 200, isBase64Encoded: true, body: '**' }, 502, /body is not base64/],
-    ['a result without statusCode behind ALB', 'alb-multi', { ok: true }, 502, /must be an object with a statusCode, got an object/],
+    [
+      'isBase64Encoded with a body that is not base64',
+      'alb',
+      { statusCode: 200, isBase64Encoded: true, body: '**' },
+      502,
+      /body is not base64/,
+    ],
+    [
+      'a result without statusCode behind ALB',
+      'alb-multi',
+      { ok: true },
+      502,
+      /must be an object with a statusCode, got an object/,
+    ],
   ]
 
-  test.each(malformed)('%s (%s) → 502, with the reason in the log line', async (_name, shape, result, status, reason) => {
-    const { server, logs } = await start({ eventShape: shape, handler: async () => result })
-    const reply = await http1Call(server.url, { path: '/any', headers: { 'content-type': 'application/grpc-web' }, body: Buffer.from([0, 0, 0, 0, 0]) })
-    expect(reply.status).toBe(status)
-    if (shape === 'alb' || shape === 'alb-multi') expect(reply.body.toString()).toContain('<h1>502 Bad Gateway</h1>')
-    else expect(JSON.parse(reply.body.toString())).toEqual({ message: 'Internal server error' })
-    expect(logs[0]).toMatch(/^POST \/any grpc-web HTTP\/1\.1 → HTTP 502 \(malformed Lambda result: /)
-    expect(logs[0]).toMatch(reason)
-    await server.close()
-  })
+  test.each(malformed)(
+    '%s (%s) → 502, with the reason in the log line',
+    async (_name, shape, result, status, reason) => {
+      const { server, logs } = await start({ eventShape: shape, handler: async () => result })
+      const reply = await http1Call(server.url, {
+        path: '/any',
+        headers: { 'content-type': 'application/grpc-web' },
+        body: Buffer.from([0, 0, 0, 0, 0]),
+      })
+      expect(reply.status).toBe(status)
+      if (shape === 'alb' || shape === 'alb-multi') expect(reply.body.toString()).toContain('<h1>502 Bad Gateway</h1>')
+      else expect(JSON.parse(reply.body.toString())).toEqual({ message: 'Internal server error' })
+      expect(logs[0]).toMatch(/^POST \/any grpc-web HTTP\/1\.1 → HTTP 502 \(malformed Lambda result: /)
+      expect(logs[0]).toMatch(reason)
+      await server.close()
+    },
+  )
 
   test('a handler that throws → 502 with the error and its stack in the log', async () => {
     const { server, logs } = await start({
@@ -303,7 +400,8 @@ describe('faithful to AWS: result validation, context, limits, CORS, verbose', (
     let timer: NodeJS.Timeout | undefined
     const { server, logs } = await start({
       timeoutMs: 100,
-      handler: () => new Promise((resolve) => (timer = setTimeout(() => resolve({ statusCode: 200, body: 'late' }), 1000))),
+      handler: () =>
+        new Promise((resolve) => (timer = setTimeout(() => resolve({ statusCode: 200, body: 'late' }), 1000))),
     })
     const reply = await http1Call(server.url, { path: '/slow', method: 'GET' })
     clearTimeout(timer)
@@ -329,7 +427,15 @@ describe('faithful to AWS: result validation, context, limits, CORS, verbose', (
       eventShape: 'alb-multi',
       timeoutMs: 5000,
       handler: (_event, _context, callback) => {
-        setTimeout(() => callback(null, { statusCode: 201, multiValueHeaders: { 'set-cookie': ['a=1', 'b=2'], 'x-m': ['1', '2'] }, body: 'made' }), 5)
+        setTimeout(
+          () =>
+            callback(null, {
+              statusCode: 201,
+              multiValueHeaders: { 'set-cookie': ['a=1', 'b=2'], 'x-m': ['1', '2'] },
+              body: 'made',
+            }),
+          5,
+        )
       },
     })
     const reply = await http1Call(server.url, { path: '/cb', method: 'GET', headers: { 'x-dup': ['p', 'q'] } })
@@ -350,7 +456,9 @@ describe('faithful to AWS: result validation, context, limits, CORS, verbose', (
     const { server, logs } = await start({ eventShape: 'alb', handler: async () => ({ statusCode: 200, body: big }) })
     const reply = await http1Call(server.url, { path: '/big', method: 'GET' })
     expect(reply.body.byteLength).toBe(big.length)
-    expect(logs.some((line) => /! the result is \d+ bytes: ALB answers 502 to Lambda responses over 1 MB/.test(line))).toBe(true)
+    expect(
+      logs.some((line) => /! the result is \d+ bytes: ALB answers 502 to Lambda responses over 1 MB/.test(line)),
+    ).toBe(true)
     await server.close()
   })
 
@@ -359,7 +467,11 @@ describe('faithful to AWS: result validation, context, limits, CORS, verbose', (
     const preflight = await http1Call(server.url, {
       method: 'OPTIONS',
       path: echoPath,
-      headers: { origin: 'http://app.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-grpc-web' },
+      headers: {
+        origin: 'http://app.test',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-grpc-web',
+      },
     })
     expect(preflight.status).toBe(204)
     expect(preflight.headers).toContainEqual(['access-control-allow-origin', 'http://app.test'])
@@ -380,7 +492,11 @@ describe('faithful to AWS: result validation, context, limits, CORS, verbose', (
 
   test('verbose: dumps headers and frames, trailer frame as text', async () => {
     const { server, logs } = await start({ eventShape: 'v2', verbose: true })
-    await http1Call(server.url, { path: echoPath, headers: { 'content-type': 'application/grpc-web+proto' }, body: frame(encodeEcho({ text: 'hi' })) })
+    await http1Call(server.url, {
+      path: echoPath,
+      headers: { 'content-type': 'application/grpc-web+proto' },
+      body: frame(encodeEcho({ text: 'hi' })),
+    })
     const dump = logs.join('\n')
     expect(dump).toContain('  > content-type: application/grpc-web+proto')
     expect(dump).toContain('  > frame flags=0x00 length=4: 0a 02 68 69')
@@ -416,7 +532,9 @@ describe('Lambda response streaming (a streamified Middy handler, server-streami
     started = await start({ eventShape: 'url', handler: handler as never })
   })
 
-  function grpcJsStream(request: Record<string, number>): Promise<{ replies: any[]; arrivals: number[]; status?: grpc.StatusObject; error?: grpc.ServiceError }> {
+  function grpcJsStream(
+    request: Record<string, number>,
+  ): Promise<{ replies: any[]; arrivals: number[]; status?: grpc.StatusObject; error?: grpc.ServiceError }> {
     const client = new grpc.Client(started.server.url.replace('http://', ''), grpc.credentials.createInsecure())
     const identity = (bytes: Buffer): Buffer => bytes
     const call = client.makeServerStreamRequest(
@@ -435,8 +553,8 @@ describe('Lambda response streaming (a streamified Middy handler, server-streami
       replies.push(CountReply.toObject(CountReply.decode(bytes), { defaults: true }))
     })
     call.on('error', (e: grpc.ServiceError) => (error = e))
-    return new Promise<{ replies: any[]; arrivals: number[]; status?: grpc.StatusObject; error?: grpc.ServiceError }>((resolve) =>
-      call.on('status', (status) => setImmediate(() => resolve({ replies, arrivals, status, error }))),
+    return new Promise<{ replies: any[]; arrivals: number[]; status?: grpc.StatusObject; error?: grpc.ServiceError }>(
+      (resolve) => call.on('status', (status) => setImmediate(() => resolve({ replies, arrivals, status, error }))),
     ).finally(() => client.close())
   }
 
@@ -448,7 +566,9 @@ describe('Lambda response streaming (a streamified Middy handler, server-streami
     expect(arrivals[0]).toBeLessThan(lastProduced)
     expect(status!.code).toBe(grpc.status.OK)
     expect(status!.metadata.get('x-count')).toEqual(['3'])
-    expect(started.logs.at(-1)).toMatch(/^POST \/test\.stream\.v1\.StreamService\/Count grpc HTTP\/2 → grpc-status 0 OK, streamed 4 frames [\d.]+ ms$/)
+    expect(started.logs.at(-1)).toMatch(
+      /^POST \/test\.stream\.v1\.StreamService\/Count grpc HTTP\/2 → grpc-status 0 OK, streamed 4 frames [\d.]+ ms$/,
+    )
   })
 
   test('grpc-js over h2c: an error after some messages ends the stream with its status', async () => {
@@ -473,22 +593,36 @@ describe('Lambda response streaming (a streamified Middy handler, server-streami
   })
 
   test('connect-node gRPC-Web over HTTP/1.1 streams through the same server', async () => {
-    const client: any = createClient(streamDesc, createGrpcWebTransport({ baseUrl: started.server.url, httpVersion: '1.1' }))
+    const client: any = createClient(
+      streamDesc,
+      createGrpcWebTransport({ baseUrl: started.server.url, httpVersion: '1.1' }),
+    )
     const indexes: number[] = []
     let trailer: Headers | undefined
-    for await (const reply of client.count({ count: 3 }, { timeoutMs: 10_000, onTrailer: (t: Headers) => (trailer = t) })) indexes.push(reply.index)
+    for await (const reply of client.count(
+      { count: 3 },
+      { timeoutMs: 10_000, onTrailer: (t: Headers) => (trailer = t) },
+    ))
+      indexes.push(reply.index)
     expect(indexes).toEqual([0, 1, 2])
     expect(trailer?.get('x-count')).toBe('3')
     expect(started.logs.at(-1)).toMatch(/grpc-web HTTP\/1\.1 → grpc-status 0 OK, streamed 4 frames/)
   })
 })
 
-if (!hasGrpcio) console.log('python3-grpcio tests skipped: `/usr/bin/python3 -c "import grpc"` fails (apt-get install python3-grpcio)')
+if (!hasGrpcio)
+  console.log(
+    'python3-grpcio tests skipped: `/usr/bin/python3 -c "import grpc"` fails (apt-get install python3-grpcio)',
+  )
 
 ;(hasGrpcio ? describe : describe.skip)('python3-grpcio (a second native gRPC client)', () => {
   test('unary success with trailers, and an error status', async () => {
     const { server } = await start({ eventShape: 'v2' })
-    const out = await callWithGrpcio(server.url, encodeEcho({ text: 'from python' }), FailRequest.encode({ code: 3, message: 'bad input' }).finish())
+    const out = await callWithGrpcio(
+      server.url,
+      encodeEcho({ text: 'from python' }),
+      FailRequest.encode({ code: 3, message: 'bad input' }).finish(),
+    )
     expect(decodeEcho(Buffer.from(out.reply, 'hex'))).toMatchObject({ text: 'from python', protocol: 'grpc' })
     expect(out.trailers).toContainEqual(['x-trailer-lang', 'python'])
     expect(out.error).toEqual({ code: 3, details: 'bad input' })
@@ -502,20 +636,32 @@ describe('CLI: middy-grpc serve', () => {
   beforeAll(() => {
     // The CLI runs from dist/ and the example imports 'middy-grpc' (dist/ too): compile when dist/ is older than src/.
     const newest = (dir: string): number =>
-      Math.max(...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)))
+      Math.max(
+        ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+          e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+        ),
+      )
     let built = 0
     try {
-      built = Math.min(statSync(join(root, 'dist', 'cli.js')).mtimeMs, statSync(join(root, 'dist', 'dev-server', 'server.js')).mtimeMs)
+      built = Math.min(
+        statSync(join(root, 'dist', 'cli.js')).mtimeMs,
+        statSync(join(root, 'dist', 'dev-server', 'server.js')).mtimeMs,
+      )
     } catch {
       built = 0
     }
     if (built < newest(join(root, 'src'))) {
-      execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'pipe' })
+      execFileSync(
+        process.execPath,
+        [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+        { cwd: root, stdio: 'pipe' },
+      )
     }
   }, 120_000)
 
   afterAll(() => {
-    for (const cli of processes) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL')
+    for (const cli of processes)
+      if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL')
   })
 
   const cli = (...args: string[]): CliProcess => {
@@ -532,10 +678,18 @@ describe('CLI: middy-grpc serve', () => {
     const greeterRoot = protobuf.loadSync(join(root, 'examples', 'greeter', 'greeter.proto'))
     const HelloRequest = greeterRoot.lookupType('hello.v1.HelloRequest')
     const HelloReply = greeterRoot.lookupType('hello.v1.HelloReply')
-    const native = await grpcJsUnary(url, '/hello.v1.Greeter/SayHello', Buffer.from(HelloRequest.encode({ name: 'grpc-js' }).finish()))
+    const native = await grpcJsUnary(
+      url,
+      '/hello.v1.Greeter/SayHello',
+      Buffer.from(HelloRequest.encode({ name: 'grpc-js' }).finish()),
+    )
     expect(native.error).toBeNull()
     expect(HelloReply.toObject(HelloReply.decode(native.reply!))).toEqual({ message: 'Hello, grpc-js' })
-    const failed = await grpcJsUnary(url, '/hello.v1.Greeter/Fail', Buffer.from(HelloRequest.encode({ name: 'x' }).finish()))
+    const failed = await grpcJsUnary(
+      url,
+      '/hello.v1.Greeter/Fail',
+      Buffer.from(HelloRequest.encode({ name: 'x' }).finish()),
+    )
     expect([failed.error?.code, failed.error?.details]).toEqual([grpc.status.NOT_FOUND, 'no such user'])
 
     const greeter = loadClientRegistry('examples/greeter').getService('hello.v1.Greeter') as DescService
@@ -559,7 +713,9 @@ describe('CLI: middy-grpc serve', () => {
   test('a missing module: clear error, exit 1', async () => {
     const run = cli('serve', 'examples/nowhere.js')
     expect(await run.exited(15_000)).toBe(1)
-    expect(run.stderr()).toMatch(/^middy-grpc: cannot find handler module examples\/nowhere\.js \(looked for .*examples\/nowhere\.js\)\n$/)
+    expect(run.stderr()).toMatch(
+      /^middy-grpc: cannot find handler module examples\/nowhere\.js \(looked for .*examples\/nowhere\.js\)\n$/,
+    )
   })
 
   test('bad options: usage and exit 2', async () => {

@@ -1,5 +1,12 @@
 import type { DescMessage, DescService } from '@bufbuild/protobuf'
-import { Code, ConnectError, createClient, decodeBinaryHeader, encodeBinaryHeader, type CallOptions } from '@connectrpc/connect'
+import {
+  Code,
+  ConnectError,
+  createClient,
+  decodeBinaryHeader,
+  encodeBinaryHeader,
+  type CallOptions,
+} from '@connectrpc/connect'
 import type { Compression } from '@connectrpc/connect/protocol'
 import { compressionGzip, createGrpcWebTransport } from '@connectrpc/connect-node'
 import { loadClientRegistry } from './support/client-schema.js'
@@ -17,17 +24,37 @@ const shapes: EventShape[] = ['v1', 'v2', 'alb', 'alb-multi', 'url']
 type Rpc = (request: Record<string, unknown>, options?: CallOptions) => Promise<any>
 type TestClient = { echo: Rpc; fail: Rpc; lookup: Rpc; unrouted: Rpc }
 
-function clientFor(baseUrl: string, options: { sendCompression?: Compression; acceptCompression?: Compression[] } = {}): TestClient {
-  return createClient(serviceDesc, createGrpcWebTransport({ baseUrl, httpVersion: '1.1', ...options })) as unknown as TestClient
+function clientFor(
+  baseUrl: string,
+  options: { sendCompression?: Compression; acceptCompression?: Compression[] } = {},
+): TestClient {
+  return createClient(
+    serviceDesc,
+    createGrpcWebTransport({ baseUrl, httpVersion: '1.1', ...options }),
+  ) as unknown as TestClient
 }
 
 const failure = (call: Promise<unknown>) => failureOf(call, ConnectError)
 
 const unicodeMessage = '\ntest with whitespace\r\nand Unicode BMP ☺ and non-BMP 😈\n'
 const statusNames = [
-  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
-  'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED',
-  'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
 ]
 const errorCodes = statusNames.slice(1).map((name, index) => [index + 1, name] as const)
 
@@ -112,10 +139,15 @@ describe.each(shapes)('connect-node gRPC-Web client through a %s event', (shape)
     })
 
     test('error details decode as the messages the handler attached', async () => {
-      const error = await failure(client.fail({ code: Code.FailedPrecondition, message: 'with details', withDetails: true }))
+      const error = await failure(
+        client.fail({ code: Code.FailedPrecondition, message: 'with details', withDetails: true }),
+      )
       expect(error.code).toBe(Code.FailedPrecondition)
       expect(error.rawMessage).toBe('with details')
-      const details = error.findDetails(errorInfoDesc) as unknown as { reason: string; metadata: Record<string, string> }[]
+      const details = error.findDetails(errorInfoDesc) as unknown as {
+        reason: string
+        metadata: Record<string, string>
+      }[]
       expect(details).toHaveLength(1)
       expect(details[0].reason).toBe('TEST_REASON')
       expect(details[0].metadata).toEqual({ a: 'b' })
@@ -145,9 +177,12 @@ describe.each(shapes)('connect-node gRPC-Web client through a %s event', (shape)
     const bytes = new Uint8Array([0, 1, 2, 250, 251, 255])
 
     test('custom and -bin request headers reach event.grpc.requestHeader', async () => {
-      const reply = await client.echo({}, {
-        headers: { 'x-custom': 'custom value', 'X-Mixed-Case': 'Kept', 'x-data-bin': encodeBinaryHeader(bytes) },
-      })
+      const reply = await client.echo(
+        {},
+        {
+          headers: { 'x-custom': 'custom value', 'X-Mixed-Case': 'Kept', 'x-data-bin': encodeBinaryHeader(bytes) },
+        },
+      )
       const seen = new Map((reply.headers as string[]).map((line) => line.split(': ') as [string, string]))
       expect(seen.get('x-custom')).toBe('custom value')
       expect(seen.get('x-mixed-case')).toBe('Kept')
@@ -159,16 +194,19 @@ describe.each(shapes)('connect-node gRPC-Web client through a %s event', (shape)
     test('response headers and trailers reach onHeader and onTrailer', async () => {
       let header: Headers | undefined
       let trailer: Headers | undefined
-      await client.echo({}, {
-        headers: {
-          'x-echo-one': 'first',
-          'x-echo-data-bin': encodeBinaryHeader(bytes),
-          'x-trailer-two': 'second',
-          'x-trailer-data-bin': encodeBinaryHeader(bytes),
+      await client.echo(
+        {},
+        {
+          headers: {
+            'x-echo-one': 'first',
+            'x-echo-data-bin': encodeBinaryHeader(bytes),
+            'x-trailer-two': 'second',
+            'x-trailer-data-bin': encodeBinaryHeader(bytes),
+          },
+          onHeader: (h) => (header = h),
+          onTrailer: (t) => (trailer = t),
         },
-        onHeader: (h) => (header = h),
-        onTrailer: (t) => (trailer = t),
-      })
+      )
       expect(header?.get('x-echo-one')).toBe('first')
       expect(decodeBinaryHeader(header!.get('x-echo-data-bin')!)).toEqual(bytes)
       expect(header?.has('x-trailer-two')).toBe(false)
@@ -182,19 +220,27 @@ describe.each(shapes)('connect-node gRPC-Web client through a %s event', (shape)
       let header: Headers | undefined
       let trailer: Headers | undefined
       // 1 and 2 bytes: padded base64 would end with == and =.
-      await client.echo({}, {
-        headers: { 'x-echo-a-bin': 'AQ==', 'x-trailer-b-bin': 'AQI=' },
-        onHeader: (h) => (header = h),
-        onTrailer: (t) => (trailer = t),
-      })
+      await client.echo(
+        {},
+        {
+          headers: { 'x-echo-a-bin': 'AQ==', 'x-trailer-b-bin': 'AQI=' },
+          onHeader: (h) => (header = h),
+          onTrailer: (t) => (trailer = t),
+        },
+      )
       expect(header?.get('x-echo-a-bin')).toBe('AQ')
       expect(trailer?.get('x-trailer-b-bin')).toBe('AQI')
     })
 
     test('an error carries the headers and trailers set before the throw and its own metadata', async () => {
-      const error = await failure(client.fail({ code: Code.PermissionDenied, message: 'denied' }, {
-        headers: { 'x-echo-before': 'header value', 'x-trailer-before': 'trailer value' },
-      }))
+      const error = await failure(
+        client.fail(
+          { code: Code.PermissionDenied, message: 'denied' },
+          {
+            headers: { 'x-echo-before': 'header value', 'x-trailer-before': 'trailer value' },
+          },
+        ),
+      )
       expect(error.code).toBe(Code.PermissionDenied)
       expect(error.metadata.get('x-echo-before')).toBe('header value')
       expect(error.metadata.get('x-trailer-before')).toBe('trailer value')
@@ -247,7 +293,10 @@ describe.each(shapes)('connect-node gRPC-Web client through a %s event', (shape)
     const text = 'compressible '.repeat(5000)
 
     test('gzip both ways', async () => {
-      const gzipClient = clientFor(gateway.baseUrl, { sendCompression: compressionGzip, acceptCompression: [compressionGzip] })
+      const gzipClient = clientFor(gateway.baseUrl, {
+        sendCompression: compressionGzip,
+        acceptCompression: [compressionGzip],
+      })
       let header: Headers | undefined
       const reply = await gzipClient.echo({ text, replyBytes: 50_000 }, { onHeader: (h) => (header = h) })
       expect(reply.text).toBe(text)

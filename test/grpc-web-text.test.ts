@@ -61,7 +61,11 @@ describe.each(shapes)('protobuf-ts GrpcWebFetchTransport through a %s event', (s
       transport.unary(failMethod, FailRequestType.create(input), transport.mergeOptions({ meta }))
 
     test('a unary call succeeds, in the format the client asked for', async () => {
-      const call = echo({ text: 'héllo ☺ 😈', payload: new Uint8Array([0, 1, 254, 255]), number: -9223372036854775808n })
+      const call = echo({
+        text: 'héllo ☺ 😈',
+        payload: new Uint8Array([0, 1, 254, 255]),
+        number: -9223372036854775808n,
+      })
       const reply = await call.response
       expect(reply.text).toBe('héllo ☺ 😈')
       expect(reply.payload).toEqual(new Uint8Array([0, 1, 254, 255]))
@@ -101,8 +105,16 @@ describe.each(shapes)('protobuf-ts GrpcWebFetchTransport through a %s event', (s
     })
 
     test.each([
-      [1, 'CANCELLED'], [2, 'UNKNOWN'], [4, 'DEADLINE_EXCEEDED'], [5, 'NOT_FOUND'], [8, 'RESOURCE_EXHAUSTED'],
-      [12, 'UNIMPLEMENTED'], [13, 'INTERNAL'], [14, 'UNAVAILABLE'], [15, 'DATA_LOSS'], [16, 'UNAUTHENTICATED'],
+      [1, 'CANCELLED'],
+      [2, 'UNKNOWN'],
+      [4, 'DEADLINE_EXCEEDED'],
+      [5, 'NOT_FOUND'],
+      [8, 'RESOURCE_EXHAUSTED'],
+      [12, 'UNIMPLEMENTED'],
+      [13, 'INTERNAL'],
+      [14, 'UNAVAILABLE'],
+      [15, 'DATA_LOSS'],
+      [16, 'UNAUTHENTICATED'],
     ])('status %i arrives as %s', async (code, name) => {
       const error = await rpcFailure(fail({ code, message: `m${code}` }).response)
       expect(error.code).toBe(name)

@@ -63,7 +63,10 @@ describe('limits: exactly at the limit passes, one byte (one header) over is RES
     ['gRPC', 'grpc', 'application/grpc'],
     ['gRPC-Web text', 'grpc-web-text', 'application/grpc-web-text'],
   ] as const)('readMaxBytes, %s: the envelope length prefix', async (_name, family, contentType) => {
-    for (const [size, code] of [[limit, 0], [limit + 1, Status.RESOURCE_EXHAUSTED]] as const) {
+    for (const [size, code] of [
+      [limit, 0],
+      [limit + 1, Status.RESOURCE_EXHAUSTED],
+    ] as const) {
       let body: Uint8Array = frame(0, nodeOfSize(size))
       if (family === 'grpc-web-text') body = Buffer.from(Buffer.from(body).toString('base64'))
       const read = await invoke(lambda, family, 'v2', { headers: [['content-type', contentType]], body })
@@ -72,15 +75,24 @@ describe('limits: exactly at the limit passes, one byte (one header) over is RES
   })
 
   test('readMaxBytes: a declared length over the limit is refused before the body is read (2^32-1 on 5 bytes)', async () => {
-    const read = await invoke(lambda, 'grpc-web', 'v2', { headers: [grpcWeb], body: frame(0, new Uint8Array(0), 2 ** 32 - 1) })
+    const read = await invoke(lambda, 'grpc-web', 'v2', {
+      headers: [grpcWeb],
+      body: frame(0, new Uint8Array(0), 2 ** 32 - 1),
+    })
     expect(read.code).toBe(Status.RESOURCE_EXHAUSTED)
   })
 
   test('readMaxBytes, gRPC-Web gzip: the decompressed size counts', async () => {
-    for (const [size, code] of [[limit, 0], [limit + 1, Status.RESOURCE_EXHAUSTED]] as const) {
+    for (const [size, code] of [
+      [limit, 0],
+      [limit + 1, Status.RESOURCE_EXHAUSTED],
+    ] as const) {
       const compressed = gzipSync(nodeOfSize(size))
       expect(compressed.byteLength).toBeLessThan(limit)
-      const read = await invoke(lambda, 'grpc-web', 'v2', { headers: [grpcWeb, ['grpc-encoding', 'gzip']], body: frame(1, compressed) })
+      const read = await invoke(lambda, 'grpc-web', 'v2', {
+        headers: [grpcWeb, ['grpc-encoding', 'gzip']],
+        body: frame(1, compressed),
+      })
       expect(read.code).toBe(code)
     }
   })
@@ -90,16 +102,30 @@ describe('limits: exactly at the limit passes, one byte (one header) over is RES
     ['Twirp', 'twirp', '/twirp/fuzz.v1.FuzzService/Echo', 429],
   ] as const)('readMaxBytes, %s: the bare body (HTTP %i over)', async (_name, family, path, status) => {
     const contentType = family === 'connect' ? 'application/proto' : 'application/protobuf'
-    const ok = await invoke(lambda, family, 'v1', { path, headers: [['content-type', contentType]], body: nodeOfSize(limit) })
+    const ok = await invoke(lambda, family, 'v1', {
+      path,
+      headers: [['content-type', contentType]],
+      body: nodeOfSize(limit),
+    })
     expect([ok.status, ok.code]).toEqual([200, 0])
-    const over = await invoke(lambda, family, 'v1', { path, headers: [['content-type', contentType]], body: nodeOfSize(limit + 1) })
+    const over = await invoke(lambda, family, 'v1', {
+      path,
+      headers: [['content-type', contentType]],
+      body: nodeOfSize(limit + 1),
+    })
     expect([over.status, over.code]).toEqual([status, Status.RESOURCE_EXHAUSTED])
   })
 
   test('readMaxBytes, Connect gzip: the decompressed size counts', async () => {
-    for (const [size, status] of [[limit, 200], [limit + 1, 429]] as const) {
+    for (const [size, status] of [
+      [limit, 200],
+      [limit + 1, 429],
+    ] as const) {
       const read = await invoke(lambda, 'connect', 'v2', {
-        headers: [['content-type', 'application/proto'], ['content-encoding', 'gzip']],
+        headers: [
+          ['content-type', 'application/proto'],
+          ['content-encoding', 'gzip'],
+        ],
         body: gzipSync(nodeOfSize(size)),
       })
       expect(read.status).toBe(status)
@@ -111,9 +137,15 @@ describe('limits: exactly at the limit passes, one byte (one header) over is RES
     const defaults = createFuzzLambda()
     const before = process.memoryUsage().rss
     const started = Date.now()
-    const grpcRead = await invoke(defaults, 'grpc-web', 'v2', { headers: [grpcWeb, ['grpc-encoding', 'gzip']], body: frame(1, bomb) })
+    const grpcRead = await invoke(defaults, 'grpc-web', 'v2', {
+      headers: [grpcWeb, ['grpc-encoding', 'gzip']],
+      body: frame(1, bomb),
+    })
     const connectRead = await invoke(defaults, 'connect', 'v2', {
-      headers: [['content-type', 'application/proto'], ['content-encoding', 'gzip']],
+      headers: [
+        ['content-type', 'application/proto'],
+        ['content-encoding', 'gzip'],
+      ],
       body: bomb,
     })
     expect(grpcRead.code).toBe(Status.RESOURCE_EXHAUSTED)
@@ -125,30 +157,43 @@ describe('limits: exactly at the limit passes, one byte (one header) over is RES
   test('writeMaxBytes: the reply message', async () => {
     const replyLimit = 2000
     const limited = createFuzzLambda({ writeMaxBytes: replyLimit })
-    for (const [size, code] of [[replyLimit, 0], [replyLimit + 1, Status.RESOURCE_EXHAUSTED]] as const) {
+    for (const [size, code] of [
+      [replyLimit, 0],
+      [replyLimit + 1, Status.RESOURCE_EXHAUSTED],
+    ] as const) {
       const read = await invoke(limited, 'grpc-web', 'v2', { headers: [grpcWeb], body: frame(0, nodeOfSize(size)) })
       expect(read.code).toBe(code)
     }
   })
 
   // The front door's own limit on the Lambda result: base64 of the body must fit.
-  test.each(['v2', 'alb'] as const)('the %s front door: a body whose base64 is exactly the limit passes, one byte more does not', async (shape) => {
-    const frontDoor = frontDoorMaxBytes(shape)
-    expect(frontDoor % 4).toBe(0)
-    const big = createFuzzLambda({ readMaxBytes: 16 * 1024 * 1024 })
-    // gRPC-Web: message frame (5 + message) and the OK trailer frame (5 + "grpc-status: 0\r\n").
-    const message = (frontDoor / 4) * 3 - 5 - 21
-    const ok = await big(httpEvent(shape, { headers: [grpcWeb], body: frame(0, nodeOfSize(message)) }), lambdaContext())
-    expect((ok as { body: string }).body.length).toBe(frontDoor)
-    expect(assertWellFormed(ok, shape, 'grpc-web', false).code).toBe(0)
-    const over = await invoke(big, 'grpc-web', shape, { headers: [grpcWeb], body: frame(0, nodeOfSize(message + 1)) })
-    expect(over.code).toBe(Status.RESOURCE_EXHAUSTED)
-  }, 30_000)
+  test.each(['v2', 'alb'] as const)(
+    'the %s front door: a body whose base64 is exactly the limit passes, one byte more does not',
+    async (shape) => {
+      const frontDoor = frontDoorMaxBytes(shape)
+      expect(frontDoor % 4).toBe(0)
+      const big = createFuzzLambda({ readMaxBytes: 16 * 1024 * 1024 })
+      // gRPC-Web: message frame (5 + message) and the OK trailer frame (5 + "grpc-status: 0\r\n").
+      const message = (frontDoor / 4) * 3 - 5 - 21
+      const ok = await big(
+        httpEvent(shape, { headers: [grpcWeb], body: frame(0, nodeOfSize(message)) }),
+        lambdaContext(),
+      )
+      expect((ok as { body: string }).body.length).toBe(frontDoor)
+      expect(assertWellFormed(ok, shape, 'grpc-web', false).code).toBe(0)
+      const over = await invoke(big, 'grpc-web', shape, { headers: [grpcWeb], body: frame(0, nodeOfSize(message + 1)) })
+      expect(over.code).toBe(Status.RESOURCE_EXHAUSTED)
+    },
+    30_000,
+  )
 
   /** Headers whose normalized names and values add up to exactly `bytes`, with content-type first. */
   function headersOfBytes(contentType: string, bytes: number): [string, string][] {
     const used = 'content-type'.length + contentType.length + 'x-pad'.length
-    return [['content-type', contentType], ['x-pad', 'p'.repeat(bytes - used)]]
+    return [
+      ['content-type', contentType],
+      ['x-pad', 'p'.repeat(bytes - used)],
+    ]
   }
 
   test.each([
@@ -162,7 +207,11 @@ describe('limits: exactly at the limit passes, one byte (one header) over is RES
     for (const shape of ['v1', 'v2', 'alb-multi'] as const) {
       const ok = await invoke(defaults, family, shape, { path, headers: headersOfBytes(contentType, 64 * 1024), body })
       expect(ok.code).toBe(0)
-      const over = await invoke(defaults, family, shape, { path, headers: headersOfBytes(contentType, 64 * 1024 + 1), body })
+      const over = await invoke(defaults, family, shape, {
+        path,
+        headers: headersOfBytes(contentType, 64 * 1024 + 1),
+        body,
+      })
       expect([over.status, over.code]).toEqual([overStatus, Status.RESOURCE_EXHAUSTED])
     }
   })
@@ -171,9 +220,16 @@ describe('limits: exactly at the limit passes, one byte (one header) over is RES
     const limited = createFuzzLambda({ readMaxHeaderBytes: 100 })
     const body = frame(0, new Uint8Array(0))
     // content-type (12 + 26) + x-dup (5) + "a,b" (3, HTTP API joins with a comma) = 46; pad to 100.
-    const headers = (pad: number): [string, string][] => [grpcWeb, ['x-dup', 'a'], ['x-dup', 'b'], ['x-pad', 'p'.repeat(pad)]]
+    const headers = (pad: number): [string, string][] => [
+      grpcWeb,
+      ['x-dup', 'a'],
+      ['x-dup', 'b'],
+      ['x-pad', 'p'.repeat(pad)],
+    ]
     expect((await invoke(limited, 'grpc-web', 'v2', { headers: headers(100 - 46 - 5), body })).code).toBe(0)
-    expect((await invoke(limited, 'grpc-web', 'v2', { headers: headers(100 - 46 - 5 + 1), body })).code).toBe(Status.RESOURCE_EXHAUSTED)
+    expect((await invoke(limited, 'grpc-web', 'v2', { headers: headers(100 - 46 - 5 + 1), body })).code).toBe(
+      Status.RESOURCE_EXHAUSTED,
+    )
   })
 
   test.each([
@@ -200,7 +256,13 @@ describe('limits: exactly at the limit passes, one byte (one header) over is RES
 
   test('requests that are not RPCs are answered without the header limits (a preflight stays 204)', async () => {
     const few = createFuzzLambda({ readMaxHeaders: 1, readMaxHeaderBytes: 10 })
-    const event = httpEvent('v2', { method: 'OPTIONS', headers: [['origin', 'https://example.com'], ['x-a', 'b'.repeat(100)]] })
+    const event = httpEvent('v2', {
+      method: 'OPTIONS',
+      headers: [
+        ['origin', 'https://example.com'],
+        ['x-a', 'b'.repeat(100)],
+      ],
+    })
     expect(((await few(event, lambdaContext())) as { statusCode: number }).statusCode).toBe(204)
   })
 
@@ -208,9 +270,16 @@ describe('limits: exactly at the limit passes, one byte (one header) over is RES
     const lambda2 = createFuzzLambda({ readMaxBytes: undefined, readMaxHeaders: undefined, logger: undefined })
     const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined)
     try {
-      const over = await invoke(lambda2, 'grpc-web', 'v2', { headers: [grpcWeb], body: frame(0, new Uint8Array(0), 4 * 1024 * 1024 + 1) })
+      const over = await invoke(lambda2, 'grpc-web', 'v2', {
+        headers: [grpcWeb],
+        body: frame(0, new Uint8Array(0), 4 * 1024 * 1024 + 1),
+      })
       expect(over.code).toBe(Status.RESOURCE_EXHAUSTED)
-      await invoke(lambda2, 'grpc-web', 'v2', { path: failPath, headers: [grpcWeb], body: frame(0, Node.encode(Node.fromObject({ name: 'plain' })).finish()) })
+      await invoke(lambda2, 'grpc-web', 'v2', {
+        path: failPath,
+        headers: [grpcWeb],
+        body: frame(0, Node.encode(Node.fromObject({ name: 'plain' })).finish()),
+      })
       expect(spy).toHaveBeenCalledTimes(1)
     } finally {
       spy.mockRestore()
@@ -237,22 +306,43 @@ describe('error hygiene', () => {
     ['grpc', Status.NOT_FOUND, 'no such node'],
   ]
 
-  test.each(cases)('a handler failing with "%s" answers code %i, "%s", and nothing of the original', async (name, code, message) => {
-    const lambda = createFuzzLambda()
-    const read = await invoke(lambda, 'grpc-web', 'v1', { path: failPath, headers: [grpcWeb], body: failWith(name) })
-    expect(read.code).toBe(code)
-    expect(lastFrameText(read)).toContain(`grpc-message: ${message}\r\n`)
-    const connect = await invoke(lambda, 'connect', 'v1', { path: failPath, headers: [['content-type', 'application/json']], body: Buffer.from(JSON.stringify({ name })) })
-    expect(JSON.parse(connect.body.toString()).message).toBe(message)
-  })
+  test.each(cases)(
+    'a handler failing with "%s" answers code %i, "%s", and nothing of the original',
+    async (name, code, message) => {
+      const lambda = createFuzzLambda()
+      const read = await invoke(lambda, 'grpc-web', 'v1', { path: failPath, headers: [grpcWeb], body: failWith(name) })
+      expect(read.code).toBe(code)
+      expect(lastFrameText(read)).toContain(`grpc-message: ${message}\r\n`)
+      const connect = await invoke(lambda, 'connect', 'v1', {
+        path: failPath,
+        headers: [['content-type', 'application/json']],
+        body: Buffer.from(JSON.stringify({ name })),
+      })
+      expect(JSON.parse(connect.body.toString()).message).toBe(message)
+    },
+  )
 
   test('GrpcError.from: unknown errors are INTERNAL with a fixed message, hostile ones too', () => {
     const revoked = Proxy.revocable({}, {})
     revoked.revoke()
     const hostile = [
-      new Error(secret), new TypeError(secret), secret, null, undefined, 42, { message: secret },
-      { get statusCode(): number { throw new Error(secret) } }, revoked.proxy, Object.create(null),
-      { statusCode: 500, message: secret }, createError(500, secret), createError(503, secret),
+      new Error(secret),
+      new TypeError(secret),
+      secret,
+      null,
+      undefined,
+      42,
+      { message: secret },
+      {
+        get statusCode(): number {
+          throw new Error(secret)
+        },
+      },
+      revoked.proxy,
+      Object.create(null),
+      { statusCode: 500, message: secret },
+      createError(500, secret),
+      createError(503, secret),
     ]
     for (const thrown of hostile) {
       const error = GrpcError.from(thrown)
@@ -264,11 +354,19 @@ describe('error hygiene', () => {
   })
 
   test('the default logger writes one console.error line with the method, the status and the request id, then the error', async () => {
-    const lambda = middy().use(grpcFraming({ service: FuzzService })).handler(fuzzHandlers)
+    const lambda = middy()
+      .use(grpcFraming({ service: FuzzService }))
+      .handler(fuzzHandlers)
     const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined)
     try {
       const context = createLambdaContext(10_000)
-      const read = await invoke(lambda as never, 'grpc-web', 'v2', { path: failPath, headers: [grpcWeb], body: failWith('plain') }, context)
+      const read = await invoke(
+        lambda as never,
+        'grpc-web',
+        'v2',
+        { path: failPath, headers: [grpcWeb], body: failWith('plain') },
+        context,
+      )
       expect(read.code).toBe(Status.INTERNAL)
       expect(spy).toHaveBeenCalledTimes(1)
       const [format, ...args] = spy.mock.calls[0]
@@ -286,34 +384,65 @@ describe('error hygiene', () => {
   })
 
   test('a logger that throws does not change the answer', async () => {
-    const lambda = createFuzzLambda({ logger: () => { throw new Error(secret) } })
+    const lambda = createFuzzLambda({
+      logger: () => {
+        throw new Error(secret)
+      },
+    })
     const read = await invoke(lambda, 'grpc-web', 'v2', { path: failPath, headers: [grpcWeb], body: failWith('plain') })
     expect(read.code).toBe(Status.INTERNAL)
   })
 
   describe.each([
-    ['http-error-handler registered before grpcFraming', (l: ReturnType<typeof middy>) => l.use(httpErrorHandler({ logger: false })).use(grpcFraming({ service: FuzzService, logger: onLog }))],
-    ['http-error-handler registered after grpcFraming', (l: ReturnType<typeof middy>) => l.use(grpcFraming({ service: FuzzService, logger: onLog })).use(httpErrorHandler({ logger: false }))],
+    [
+      'http-error-handler registered before grpcFraming',
+      (l: ReturnType<typeof middy>) =>
+        l.use(httpErrorHandler({ logger: false })).use(grpcFraming({ service: FuzzService, logger: onLog })),
+    ],
+    [
+      'http-error-handler registered after grpcFraming',
+      (l: ReturnType<typeof middy>) =>
+        l.use(grpcFraming({ service: FuzzService, logger: onLog })).use(httpErrorHandler({ logger: false })),
+    ],
   ])('%s', (_name, assemble) => {
     const routed = assemble(middy()).handler(fuzzHandlers as never)
     const plain = assemble(middy()).handler(async () => {
       throw new Error(secret)
     })
 
-    test.each(['plain', 'object', 'http-500', 'string'])('"%s": INTERNAL, fixed message, original to the logger', async (name) => {
-      logged.length = 0
-      const read = await invoke(routed as never, 'grpc-web', 'v2', { path: failPath, headers: [grpcWeb], body: failWith(name) })
-      expect(read.code).toBe(Status.INTERNAL)
-      const connect = await invoke(routed as never, 'connect', 'v2', { path: failPath, headers: [['content-type', 'application/json']], body: Buffer.from(JSON.stringify({ name })) })
-      expect(connect.status).toBe(500)
-      expect(logged).toHaveLength(2)
-      for (const cause of logged) expect(typeof cause === 'string' ? cause : (cause as { message?: string }).message).toBe(secret)
-    })
+    test.each(['plain', 'object', 'http-500', 'string'])(
+      '"%s": INTERNAL, fixed message, original to the logger',
+      async (name) => {
+        logged.length = 0
+        const read = await invoke(routed as never, 'grpc-web', 'v2', {
+          path: failPath,
+          headers: [grpcWeb],
+          body: failWith(name),
+        })
+        expect(read.code).toBe(Status.INTERNAL)
+        const connect = await invoke(routed as never, 'connect', 'v2', {
+          path: failPath,
+          headers: [['content-type', 'application/json']],
+          body: Buffer.from(JSON.stringify({ name })),
+        })
+        expect(connect.status).toBe(500)
+        expect(logged).toHaveLength(2)
+        for (const cause of logged)
+          expect(typeof cause === 'string' ? cause : (cause as { message?: string }).message).toBe(secret)
+      },
+    )
 
     test('a plain (unrouted) handler: INTERNAL, nothing of the original reaches the client', async () => {
-      const read = await invoke(plain as never, 'grpc-web', 'v2', { path: echoPath, headers: [grpcWeb], body: failWith('') })
+      const read = await invoke(plain as never, 'grpc-web', 'v2', {
+        path: echoPath,
+        headers: [grpcWeb],
+        body: failWith(''),
+      })
       expect(read.code).toBe(Status.INTERNAL)
-      const connect = await invoke(plain as never, 'connect', 'v2', { headers: [['content-type', 'application/proto']], body: new Uint8Array(0) })
+      const connect = await invoke(plain as never, 'connect', 'v2', {
+        headers: [['content-type', 'application/proto']],
+        body: new Uint8Array(0),
+      })
       expect(connect.code).toBe(Status.INTERNAL)
     })
   })
@@ -344,7 +473,10 @@ describe('no prototype pollution', () => {
   ]
 
   test.each(hostileJson)('Connect JSON %s', async (json) => {
-    const read = await invoke(lambda, 'connect', 'v2', { headers: [['content-type', 'application/json']], body: Buffer.from(json) })
+    const read = await invoke(lambda, 'connect', 'v2', {
+      headers: [['content-type', 'application/json']],
+      body: Buffer.from(json),
+    })
     expect(read.code).toBe(0)
     const reply = JSON.parse(read.body.toString())
     expect(reply.name).toBe('x')
@@ -352,31 +484,58 @@ describe('no prototype pollution', () => {
   })
 
   test.each(hostileJson)('Twirp JSON %s', async (json) => {
-    const read = await invoke(lambda, 'twirp', 'v1', { path: '/twirp/fuzz.v1.FuzzService/Echo', headers: [['content-type', 'application/json']], body: Buffer.from(json) })
+    const read = await invoke(lambda, 'twirp', 'v1', {
+      path: '/twirp/fuzz.v1.FuzzService/Echo',
+      headers: [['content-type', 'application/json']],
+      body: Buffer.from(json),
+    })
     expect(read.code).toBe(0)
     expect(JSON.parse(read.body.toString()).name).toBe('x')
   })
 
   test('gRPC-Web JSON and binary map entries keyed __proto__', async () => {
-    const json = await invoke(lambda, 'grpc-web', 'alb', { headers: [['content-type', 'application/grpc-web+json']], body: frame(0, Buffer.from(hostileJson[5])) })
+    const json = await invoke(lambda, 'grpc-web', 'alb', {
+      headers: [['content-type', 'application/grpc-web+json']],
+      body: frame(0, Buffer.from(hostileJson[5])),
+    })
     expect(json.code).toBe(0)
     // named { key: "__proto__", value: { name: "polluted" } }
     const value = Node.encode(Node.fromObject({ name: 'polluted' })).finish()
-    const entry = Buffer.concat([Buffer.from([0x0a, 9]), Buffer.from('__proto__'), Buffer.from([0x12, value.byteLength]), value])
-    const binary = await invoke(lambda, 'grpc-web', 'alb', { headers: [grpcWeb], body: frame(0, Buffer.concat([Buffer.from([0x52, entry.byteLength]), entry])) })
+    const entry = Buffer.concat([
+      Buffer.from([0x0a, 9]),
+      Buffer.from('__proto__'),
+      Buffer.from([0x12, value.byteLength]),
+      value,
+    ])
+    const binary = await invoke(lambda, 'grpc-web', 'alb', {
+      headers: [grpcWeb],
+      body: frame(0, Buffer.concat([Buffer.from([0x52, entry.byteLength]), entry])),
+    })
     expect(binary.code).toBe(0)
   })
 
-  test.each(['v1', 'v2', 'url', 'alb', 'alb-multi'] as const)('request headers named __proto__ and constructor reach the handler as ordinary metadata (%s)', async (shape) => {
-    const seen = middy()
-      .use(grpcFraming({ service: FuzzService, logger: false }))
-      .handler(grpcRouter({ Echo: async ({ grpc }) => ({ name: JSON.stringify([...grpc.requestHeader].filter(([n]) => /proto|constructor/.test(n))) }) }))
-    const event = httpEvent(shape, { headers: [grpcWeb, ['__proto__', 'p'], ['constructor', 'c'], ['Constructor', 'd']], body: frame(0, new Uint8Array(0)) })
-    const read = assertWellFormed(await seen(event, lambdaContext()), shape, 'grpc-web', false)
-    const names = JSON.parse(Node.decode(read.messages[0]).toJSON().name)
-    expect(names).toEqual(expect.arrayContaining([['constructor', expect.stringMatching(/^c(, ?d)?$|^d$/)]]))
-    expect(names.find(([n]: string[]) => n === '__proto__')?.[1]).toBe('p')
-  })
+  test.each(['v1', 'v2', 'url', 'alb', 'alb-multi'] as const)(
+    'request headers named __proto__ and constructor reach the handler as ordinary metadata (%s)',
+    async (shape) => {
+      const seen = middy()
+        .use(grpcFraming({ service: FuzzService, logger: false }))
+        .handler(
+          grpcRouter({
+            Echo: async ({ grpc }) => ({
+              name: JSON.stringify([...grpc.requestHeader].filter(([n]) => /proto|constructor/.test(n))),
+            }),
+          }),
+        )
+      const event = httpEvent(shape, {
+        headers: [grpcWeb, ['__proto__', 'p'], ['constructor', 'c'], ['Constructor', 'd']],
+        body: frame(0, new Uint8Array(0)),
+      })
+      const read = assertWellFormed(await seen(event, lambdaContext()), shape, 'grpc-web', false)
+      const names = JSON.parse(Node.decode(read.messages[0]).toJSON().name)
+      expect(names).toEqual(expect.arrayContaining([['constructor', expect.stringMatching(/^c(, ?d)?$|^d$/)]]))
+      expect(names.find(([n]: string[]) => n === '__proto__')?.[1]).toBe('p')
+    },
+  )
 
   test('response metadata named constructor and __proto__, and values with CR/LF, cannot corrupt any protocol', async () => {
     const hostile = middy()
@@ -407,10 +566,15 @@ describe('no prototype pollution', () => {
       ['grpc-web', 'application/grpc-web+proto', '/fuzz.v1.FuzzService/Stream'],
     ] as const) {
       const body = family === 'connect' || family === 'twirp' ? new Uint8Array(0) : frame(0, new Uint8Array(0))
-      const read = await invoke(hostile as never, family, 'v1', { path, headers: [['content-type', contentType]], body })
+      const read = await invoke(hostile as never, family, 'v1', {
+        path,
+        headers: [['content-type', contentType]],
+        body,
+      })
       expect(read.code).toBe(path === echoPath || family === 'twirp' ? Status.NOT_FOUND : 0)
       expect(JSON.stringify(read.headers)).not.toMatch(/injected|__proto__|bad name|crlf/)
-      if (family === 'connect-stream' || family === 'grpc-web') expect(lastFrameText(read)).not.toMatch(/injected|__proto__|crlf/)
+      if (family === 'connect-stream' || family === 'grpc-web')
+        expect(lastFrameText(read)).not.toMatch(/injected|__proto__|crlf/)
       if (family === 'connect-stream') expect(JSON.parse(lastFrameText(read)).metadata).toEqual({ constructor: ['c'] })
       if (family === 'connect') expect(read.headers.constructor).toBe('c, e')
     }
@@ -426,7 +590,10 @@ describe('warm container: nothing leaks across invocations', () => {
     const own: [string, string] = [`x-echo-call-${i}`, `value-${i}`]
     switch (kind) {
       case 'echo-metadata':
-        return { headers: [grpcWeb, own, [`x-trailer-call-${i}`, `t-${i}`]], body: frame(0, Node.encode(Node.fromObject({ name: `call-${i}` })).finish()) }
+        return {
+          headers: [grpcWeb, own, [`x-trailer-call-${i}`, `t-${i}`]],
+          body: frame(0, Node.encode(Node.fromObject({ name: `call-${i}` })).finish()),
+        }
       case 'grpc-error':
         return { path: failPath, headers: [grpcWeb, own], body: failWith('grpc') }
       case 'plain-error':
@@ -474,11 +641,22 @@ describe('warm container: nothing leaks across invocations', () => {
     ['a default Middy', () => middy()],
     ['Middy with one internal object shared by every invocation', () => middy({ internal: {} } as never)],
   ])('%s, 500 sequential invocations alternating success, errors and metadata', async (_name, create) => {
-    const lambda = create().use(grpcFraming({ service: FuzzService, logger: false })).handler(fuzzHandlers)
+    const lambda = create()
+      .use(grpcFraming({ service: FuzzService, logger: false }))
+      .handler(fuzzHandlers)
     for (let i = 0; i < 500; i++) {
       const kind = kinds[i % kinds.length]
       const shape = (['v1', 'v2', 'url', 'alb', 'alb-multi'] as const)[i % 5]
-      check(kind, i, assertWellFormed(await lambda(httpEvent(shape, requestFor(kind, i)), lambdaContext()), shape, 'grpc-web', false))
+      check(
+        kind,
+        i,
+        assertWellFormed(
+          await lambda(httpEvent(shape, requestFor(kind, i)), lambdaContext()),
+          shape,
+          'grpc-web',
+          false,
+        ),
+      )
     }
   })
 
@@ -496,7 +674,9 @@ describe('warm container: nothing leaks across invocations', () => {
         return (fuzzHandlers as any)(event, context, options)
       },
     })
-    const lambda = create().use(grpcFraming({ service: FuzzService, logger: false })).handler(slowHandlers)
+    const lambda = create()
+      .use(grpcFraming({ service: FuzzService, logger: false }))
+      .handler(slowHandlers)
     await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
         const kind = kinds[i % kinds.length]
@@ -514,42 +694,124 @@ describe('regressions', () => {
 
   test('deeply nested JSON (protobufjs 7 fallback) is INVALID_ARGUMENT, not a stack overflow text', async () => {
     const json = `${'{"child":'.repeat(5000)}{}${'}'.repeat(5000)}`
-    const read = await invoke(lambda, 'connect', 'v2', { headers: [['content-type', 'application/json']], body: Buffer.from(json) })
+    const read = await invoke(lambda, 'connect', 'v2', {
+      headers: [['content-type', 'application/json']],
+      body: Buffer.from(json),
+    })
     expect(read.code).toBe(Status.INVALID_ARGUMENT)
     expect(read.body.toString()).not.toMatch(/call stack/i)
   })
 
   test('the local event builder accepts headers named constructor and a query named __proto__', () => {
     for (const shape of ['v1', 'v2', 'alb', 'alb-multi'] as const) {
-      const event: any = toLambdaEvent({ method: 'GET', url: '/x?__proto__=1&constructor=2', headers: [['constructor', 'a'], ['constructor', 'b'], ['__proto__', 'c']], body: new Uint8Array(0) }, shape)
+      const event: any = toLambdaEvent(
+        {
+          method: 'GET',
+          url: '/x?__proto__=1&constructor=2',
+          headers: [
+            ['constructor', 'a'],
+            ['constructor', 'b'],
+            ['__proto__', 'c'],
+          ],
+          body: new Uint8Array(0),
+        },
+        shape,
+      )
       const headers = event.multiValueHeaders ?? event.headers
       expect(Object.keys(headers)).toEqual(['constructor', '__proto__'])
     }
   })
 
   test.each([
-    ['multiValueHeaders is an array', 'v1', (e: any) => { e.multiValueHeaders = ['x'] }],
-    ['a header value is null', 'v2', (e: any) => { e.headers['content-type'] = null }],
-    ['path is an object', 'alb', (e: any) => { e.path = {} }],
-    ['requestContext.http.method is missing', 'v2', (e: any) => { delete e.requestContext.http.method }],
-    ['httpMethod is missing (ALB)', 'alb', (e: any) => { delete e.httpMethod }],
-    ['cookies is not an array', 'url', (e: any) => { e.cookies = 5 }],
-    ['body is a number', 'v1', (e: any) => { e.body = 5 }],
-  ] as const)('an HTTP event whose %s is a plain 400 or an RPC answer, not an invocation error', async (_name, shape, mutate) => {
-    const event = httpEvent(shape, { headers: [grpcWeb], body: frame(0, new Uint8Array(0)) })
-    mutate(event)
-    const read = assertWellFormed(await lambda(event, lambdaContext()), shape, undefined, true)
-    expect(read.nonRpc ? read.status : 200).toBeLessThan(500)
-  })
+    [
+      'multiValueHeaders is an array',
+      'v1',
+      (e: any) => {
+        e.multiValueHeaders = ['x']
+      },
+    ],
+    [
+      'a header value is null',
+      'v2',
+      (e: any) => {
+        e.headers['content-type'] = null
+      },
+    ],
+    [
+      'path is an object',
+      'alb',
+      (e: any) => {
+        e.path = {}
+      },
+    ],
+    [
+      'requestContext.http.method is missing',
+      'v2',
+      (e: any) => {
+        delete e.requestContext.http.method
+      },
+    ],
+    [
+      'httpMethod is missing (ALB)',
+      'alb',
+      (e: any) => {
+        delete e.httpMethod
+      },
+    ],
+    [
+      'cookies is not an array',
+      'url',
+      (e: any) => {
+        e.cookies = 5
+      },
+    ],
+    [
+      'body is a number',
+      'v1',
+      (e: any) => {
+        e.body = 5
+      },
+    ],
+  ] as const)(
+    'an HTTP event whose %s is a plain 400 or an RPC answer, not an invocation error',
+    async (_name, shape, mutate) => {
+      const event = httpEvent(shape, { headers: [grpcWeb], body: frame(0, new Uint8Array(0)) })
+      mutate(event)
+      const read = assertWellFormed(await lambda(event, lambdaContext()), shape, undefined, true)
+      expect(read.nonRpc ? read.status : 200).toBeLessThan(500)
+    },
+  )
 
   test('a timeout longer than setTimeout can hold (99999999S) without a Lambda context does not expire at once', async () => {
     const slow = middy()
       .use(grpcFraming({ service: FuzzService, logger: false }))
-      .handler(grpcRouter({ Echo: async ({ grpc }) => { await new Promise((r) => setTimeout(r, 30)); return { flag: !grpc.signal.aborted } } }))
-    for (const [name, value, contentType] of [['grpc-timeout', '99999999S', 'application/grpc-web+proto'], ['connect-timeout-ms', '9999999999', 'application/proto']] as const) {
+      .handler(
+        grpcRouter({
+          Echo: async ({ grpc }) => {
+            await new Promise((r) => setTimeout(r, 30))
+            return { flag: !grpc.signal.aborted }
+          },
+        }),
+      )
+    for (const [name, value, contentType] of [
+      ['grpc-timeout', '99999999S', 'application/grpc-web+proto'],
+      ['connect-timeout-ms', '9999999999', 'application/proto'],
+    ] as const) {
       const body = contentType === 'application/proto' ? new Uint8Array(0) : frame(0, new Uint8Array(0))
       const family = contentType === 'application/proto' ? 'connect' : 'grpc-web'
-      const read = await invoke(slow as never, family, 'v2', { headers: [['content-type', contentType], [name, value]], body }, {})
+      const read = await invoke(
+        slow as never,
+        family,
+        'v2',
+        {
+          headers: [
+            ['content-type', contentType],
+            [name, value],
+          ],
+          body,
+        },
+        {},
+      )
       expect(read.code).toBe(0)
     }
   })

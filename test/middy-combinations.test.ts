@@ -26,7 +26,8 @@ const clientFor = (baseUrl: string): TestClient =>
 
 const failure = (call: Promise<unknown>) => failureOf(call, ConnectError)
 
-const framing = (options: Partial<GrpcFramingOptions> = {}) => grpcFraming({ service: TestService, logger: false, ...options })
+const framing = (options: Partial<GrpcFramingOptions> = {}) =>
+  grpcFraming({ service: TestService, logger: false, ...options })
 const quiet = () => undefined
 const corsOptions = { origin: '*', exposeHeaders: 'grpc-status, grpc-message, grpc-status-details-bin, x-echo-one' }
 
@@ -35,26 +36,52 @@ const combinations: [string, () => LambdaFunction][] = [
   ['grpcFraming alone', () => middy().use(framing()).handler(testHandlers)],
   [
     'http-error-handler, grpcFraming',
-    () => middy().use(httpErrorHandler({ logger: false })).use(framing()).handler(testHandlers),
+    () =>
+      middy()
+        .use(httpErrorHandler({ logger: false }))
+        .use(framing())
+        .handler(testHandlers),
   ],
   [
     'grpcFraming, http-error-handler',
-    () => middy().use(framing()).use(httpErrorHandler({ logger: false })).handler(testHandlers),
+    () =>
+      middy()
+        .use(framing())
+        .use(httpErrorHandler({ logger: false }))
+        .handler(testHandlers),
   ],
   ['http-cors, grpcFraming', () => middy().use(httpCors(corsOptions)).use(framing()).handler(testHandlers)],
-  ['http-header-normalizer, grpcFraming', () => middy().use(httpHeaderNormalizer()).use(framing()).handler(testHandlers)],
+  [
+    'http-header-normalizer, grpcFraming',
+    () => middy().use(httpHeaderNormalizer()).use(framing()).handler(testHandlers),
+  ],
   [
     'http-header-normalizer (canonical), grpcFraming',
-    () => middy().use(httpHeaderNormalizer({ canonical: true })).use(framing()).handler(testHandlers),
+    () =>
+      middy()
+        .use(httpHeaderNormalizer({ canonical: true }))
+        .use(framing())
+        .handler(testHandlers),
   ],
-  ['grpcFraming, http-header-normalizer', () => middy().use(framing()).use(httpHeaderNormalizer()).handler(testHandlers)],
+  [
+    'grpcFraming, http-header-normalizer',
+    () => middy().use(framing()).use(httpHeaderNormalizer()).handler(testHandlers),
+  ],
   [
     'input-output-logger, grpcFraming',
-    () => middy().use(inputOutputLogger({ logger: quiet })).use(framing()).handler(testHandlers),
+    () =>
+      middy()
+        .use(inputOutputLogger({ logger: quiet }))
+        .use(framing())
+        .handler(testHandlers),
   ],
   [
     'grpcFraming, input-output-logger',
-    () => middy().use(framing()).use(inputOutputLogger({ logger: quiet })).handler(testHandlers),
+    () =>
+      middy()
+        .use(framing())
+        .use(inputOutputLogger({ logger: quiet }))
+        .handler(testHandlers),
   ],
   [
     'input-output-logger with omitPaths, grpcFraming',
@@ -86,7 +113,11 @@ const combinations: [string, () => LambdaFunction][] = [
   [
     'http-cors, grpcFraming, http-error-handler',
     () =>
-      middy().use(httpCors(corsOptions)).use(framing()).use(httpErrorHandler({ logger: false })).handler(testHandlers),
+      middy()
+        .use(httpCors(corsOptions))
+        .use(framing())
+        .use(httpErrorHandler({ logger: false }))
+        .handler(testHandlers),
   ],
 ]
 
@@ -122,7 +153,10 @@ describe.each(shapes)('Middy combinations through a %s event', (shape) => {
 
     test('a GrpcError keeps its code, message, details and metadata', async () => {
       const error = await failure(
-        client.fail({ code: Code.NotFound, message: 'no such user', withDetails: true }, { headers: { 'x-trailer-a': '1' } }),
+        client.fail(
+          { code: Code.NotFound, message: 'no such user', withDetails: true },
+          { headers: { 'x-trailer-a': '1' } },
+        ),
       )
       expect(error.code).toBe(Code.NotFound)
       expect(error.rawMessage).toBe('no such user')
@@ -179,7 +213,14 @@ describe.each(shapes)('@middy/http-cors before grpcFraming through a %s event', 
   beforeAll(async () => {
     gateway = await startGateway(
       middy()
-        .use(httpCors({ ...corsOptions, headers: 'content-type, x-grpc-web, x-user-agent, grpc-timeout', methods: 'POST', maxAge: 600 }))
+        .use(
+          httpCors({
+            ...corsOptions,
+            headers: 'content-type, x-grpc-web, x-user-agent, grpc-timeout',
+            methods: 'POST',
+            maxAge: 600,
+          }),
+        )
         .use(framing())
         .handler(testHandlers),
       shape,
@@ -230,7 +271,9 @@ describe.each(shapes)('@middy/http-cors before grpcFraming through a %s event', 
     expect(await response.text()).toBe('')
     expect(response.headers.get('access-control-allow-origin')).toBe('*')
     expect(response.headers.get('access-control-allow-methods')).toBe('POST')
-    expect(response.headers.get('access-control-allow-headers')).toBe('content-type, x-grpc-web, x-user-agent, grpc-timeout')
+    expect(response.headers.get('access-control-allow-headers')).toBe(
+      'content-type, x-grpc-web, x-user-agent, grpc-timeout',
+    )
     expect(response.headers.get('access-control-max-age')).toBe('600')
   })
 
@@ -267,7 +310,9 @@ describe.each(shapes)('@middy/http-cors before grpcFraming through a %s event', 
     expect(header?.get('access-control-allow-origin')).toBe('https://api.example.org')
     expect(header?.get('access-control-allow-credentials')).toBe('true')
     expect(header?.get('vary')).toContain('Origin')
-    const error = await failure(credentialsClient.fail({ code: Code.Aborted, message: 'x' }, { headers: { origin: 'https://app.example.com' } }))
+    const error = await failure(
+      credentialsClient.fail({ code: Code.Aborted, message: 'x' }, { headers: { origin: 'https://app.example.com' } }),
+    )
     expect(error.code).toBe(Code.Aborted)
     expect(error.metadata.get('access-control-allow-origin')).toBe('https://app.example.com')
   })
@@ -275,7 +320,10 @@ describe.each(shapes)('@middy/http-cors before grpcFraming through a %s event', 
   test('a handler cannot override CORS or protocol headers through its metadata', async () => {
     let header: Headers | undefined
     let trailer: Headers | undefined
-    const reply = await clientFor(spoofGateway.baseUrl).echo({}, { onHeader: (h) => (header = h), onTrailer: (t) => (trailer = t) })
+    const reply = await clientFor(spoofGateway.baseUrl).echo(
+      {},
+      { onHeader: (h) => (header = h), onTrailer: (t) => (trailer = t) },
+    )
     expect(reply.text).toBe('fine')
     expect(header?.get('content-type')).toMatch(/^application\/grpc-web/)
     expect(header?.get('access-control-allow-origin')).toBe(corsHeadersArrive ? '*' : null)
@@ -330,11 +378,17 @@ describe('the original error stays available to logging', () => {
   beforeAll(async () => {
     const logger = (entry: ErrorLogEntry) => entries.push(entry)
     before = await startGateway(
-      middy().use(httpErrorHandler({ logger: (e: unknown) => handlerLogs.push(e) })).use(framing({ logger })).handler(testHandlers),
+      middy()
+        .use(httpErrorHandler({ logger: (e: unknown) => handlerLogs.push(e) }))
+        .use(framing({ logger }))
+        .handler(testHandlers),
       'v1',
     )
     after = await startGateway(
-      middy().use(framing({ logger })).use(httpErrorHandler({ logger: (e: unknown) => handlerLogs.push(e) })).handler(testHandlers),
+      middy()
+        .use(framing({ logger }))
+        .use(httpErrorHandler({ logger: (e: unknown) => handlerLogs.push(e) }))
+        .handler(testHandlers),
       'v1',
     )
   })
@@ -372,8 +426,20 @@ describe('the original error stays available to logging', () => {
 })
 
 describe.each([
-  ['http-error-handler, grpcFraming', () => middy().use(httpErrorHandler({ logger: false })).use(framing())],
-  ['grpcFraming, http-error-handler', () => middy().use(framing()).use(httpErrorHandler({ logger: false }))],
+  [
+    'http-error-handler, grpcFraming',
+    () =>
+      middy()
+        .use(httpErrorHandler({ logger: false }))
+        .use(framing()),
+  ],
+  [
+    'grpcFraming, http-error-handler',
+    () =>
+      middy()
+        .use(framing())
+        .use(httpErrorHandler({ logger: false })),
+  ],
 ])('%s: a Lambda about to time out', (_, createMiddy) => {
   let gateway: Gateway
   beforeAll(async () => {
@@ -455,13 +521,27 @@ describe.each(shapes)('single-method functions through a %s event', (shape) => {
     )
     reflectionTable = await startGateway(
       middy()
-        .use(framing({ service: { methods: { '/test.v1.TestService/Echo': { requestType: EchoRequest, responseType: EchoResponse } } } }))
+        .use(
+          framing({
+            service: {
+              methods: { '/test.v1.TestService/Echo': { requestType: EchoRequest, responseType: EchoResponse } },
+            },
+          }),
+        )
         .handler(async (event: any) => echo(event)),
       shape,
     )
     staticTable = await startGateway(
       middy()
-        .use(framing({ service: { methods: { '/test.v1.TestService/Echo': { requestType: StaticEchoRequest, responseType: StaticEchoResponse } } } }))
+        .use(
+          framing({
+            service: {
+              methods: {
+                '/test.v1.TestService/Echo': { requestType: StaticEchoRequest, responseType: StaticEchoResponse },
+              },
+            },
+          }),
+        )
         .handler(async (event: any) => {
           expect(event.message).toBeInstanceOf(StaticEchoRequest)
           const reply = new StaticEchoResponse()
@@ -500,14 +580,19 @@ describe.each(shapes)('single-method functions through a %s event', (shape) => {
 
   test('a plain handler that honours event.grpc.signal answers DEADLINE_EXCEEDED at the deadline', async () => {
     const start = Date.now()
-    const error = await failure(clientFor(plain.baseUrl).echo({ delayMs: 5000 }, { headers: { 'grpc-timeout': '150m' } }))
+    const error = await failure(
+      clientFor(plain.baseUrl).echo({ delayMs: 5000 }, { headers: { 'grpc-timeout': '150m' } }),
+    )
     expect(error.code).toBe(Code.DeadlineExceeded)
     expect(Date.now() - start).toBeLessThan(1500)
   })
 
   test('an explicit method table with reflection types serves its path', async () => {
     const client = clientFor(reflectionTable.baseUrl)
-    await expect(client.echo({ text: 'table', number: 2n ** 60n })).resolves.toMatchObject({ text: 'table', number: 2n ** 60n })
+    await expect(client.echo({ text: 'table', number: 2n ** 60n })).resolves.toMatchObject({
+      text: 'table',
+      number: 2n ** 60n,
+    })
     expect((await failure(client.fail({}))).code).toBe(Code.Unimplemented)
   })
 

@@ -28,7 +28,12 @@ interface Invocation {
 function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [name, value] of Object.entries(process.env)) {
-    if (/^(npm_config_local_prefix|npm_package_.*|npm_lifecycle_.*|npm_command|INIT_CWD|NODE_OPTIONS|JEST_WORKER_ID)$/i.test(name)) continue
+    if (
+      /^(npm_config_local_prefix|npm_package_.*|npm_lifecycle_.*|npm_command|INIT_CWD|NODE_OPTIONS|JEST_WORKER_ID)$/i.test(
+        name,
+      )
+    )
+      continue
     env[name] = value
   }
   return env
@@ -36,15 +41,23 @@ function childEnv(): NodeJS.ProcessEnv {
 
 function run(command: string, args: string[], cwd: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd, env: childEnv(), timeout: commandTimeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${error.message}\n${stdout}\n${stderr}`))
-      else resolve(stdout)
-    })
+    execFile(
+      command,
+      args,
+      { cwd, env: childEnv(), timeout: commandTimeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error)
+          reject(new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${error.message}\n${stdout}\n${stderr}`))
+        else resolve(stdout)
+      },
+    )
   })
 }
 
 async function installedVersion(name: string): Promise<string> {
-  const manifest = JSON.parse(await readFile(join(repoDir, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }
+  const manifest = JSON.parse(await readFile(join(repoDir, 'node_modules', name, 'package.json'), 'utf8')) as {
+    version: string
+  }
   return manifest.version
 }
 
@@ -54,7 +67,7 @@ function readmeBlock(readme: string, heading: string, language: string): string 
   if (start === -1) throw new Error(`README.md has no "${heading}" section`)
   const nextSection = readme.indexOf('\n## ', start + heading.length + 1)
   const section = readme.slice(start, nextSection === -1 ? undefined : nextSection)
-  const match = new RegExp('```' + language + '\\n([\\s\\S]*?)```').exec(section)
+  const match = new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``).exec(section)
   if (match === null) throw new Error(`README.md "${heading}" has no \`\`\`${language} block`)
   return match[1]
 }
@@ -179,16 +192,29 @@ describe('the packed package', () => {
     // Peers and tools at the versions this repository tests with (Middy 6 / protobufjs 7 here, 7 / 8 in test:latest).
     const versions = Object.fromEntries(
       await Promise.all(
-        ['@middy/core', 'protobufjs', 'typescript', '@types/aws-lambda', '@types/node'].map(async (name) => [name, await installedVersion(name)]),
+        ['@middy/core', 'protobufjs', 'typescript', '@types/aws-lambda', '@types/node'].map(async (name) => [
+          name,
+          await installedVersion(name),
+        ]),
       ),
     ) as Record<string, string>
     middyMajor = Number(versions['@middy/core'].split('.')[0])
 
     await mkdir(projectDir)
-    await writeFile(join(projectDir, 'package.json'), JSON.stringify({ name: 'quickstart', private: true, type: 'module' }, null, 2))
+    await writeFile(
+      join(projectDir, 'package.json'),
+      JSON.stringify({ name: 'quickstart', private: true, type: 'module' }, null, 2),
+    )
     await run(
       'npm',
-      ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, ...Object.entries(versions).map(([name, version]) => `${name}@${version}`)],
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        tarball,
+        ...Object.entries(versions).map(([name, version]) => `${name}@${version}`),
+      ],
       projectDir,
     )
 
@@ -220,17 +246,26 @@ describe('the packed package', () => {
   }, 180_000)
 
   afterAll(async () => {
-    if (workDir !== undefined && process.env.KEEP_PACKAGE_TEST_DIR === undefined) await rm(workDir, { recursive: true, force: true })
+    if (workDir !== undefined && process.env.KEEP_PACKAGE_TEST_DIR === undefined)
+      await rm(workDir, { recursive: true, force: true })
   })
 
   test('contains the build, the README and the licence, not the sources or tests', () => {
-    expect(packedFiles).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts']))
-    expect(packedFiles.filter((path) => !path.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(path))).toEqual([])
+    expect(packedFiles).toEqual(
+      expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts']),
+    )
+    expect(
+      packedFiles.filter(
+        (path) => !path.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(path),
+      ),
+    ).toEqual([])
     expect(packedFiles.filter((path) => /\.test\.|^src\/|^test\//.test(path))).toEqual([])
   })
 
   test('installs with no runtime dependency of its own', async () => {
-    const manifest = JSON.parse(await readFile(join(projectDir, 'node_modules/middy-grpc/package.json'), 'utf8')) as Record<string, unknown>
+    const manifest = JSON.parse(
+      await readFile(join(projectDir, 'node_modules/middy-grpc/package.json'), 'utf8'),
+    ) as Record<string, unknown>
     expect(manifest.dependencies ?? {}).toEqual({})
     expect(Object.keys(manifest.peerDependencies as object).sort()).toEqual(['@middy/core', 'protobufjs'])
   })
@@ -243,7 +278,10 @@ describe('the packed package', () => {
   test('runs the compiled quick start with an HTTP API event carrying gRPC-Web', async () => {
     await run(join(projectDir, 'node_modules/.bin/tsc'), ['-p', '.'], projectDir)
     const output = await run(process.execPath, ['invoke.mjs'], projectDir)
-    const results = JSON.parse(output.trim().split('\n').pop()!) as Record<'sayHello' | 'fail' | 'singleMethod', Invocation>
+    const results = JSON.parse(output.trim().split('\n').pop()!) as Record<
+      'sayHello' | 'fail' | 'singleMethod',
+      Invocation
+    >
 
     expect(results.sayHello).toEqual({
       statusCode: 200,
@@ -257,6 +295,10 @@ describe('the packed package', () => {
       messages: [],
       trailer: { 'grpc-status': '5', 'grpc-message': 'no such user' },
     })
-    expect(results.singleMethod).toMatchObject({ statusCode: 200, messages: [{ message: 'Hello, single' }], trailer: { 'grpc-status': '0' } })
+    expect(results.singleMethod).toMatchObject({
+      statusCode: 200,
+      messages: [{ message: 'Hello, single' }],
+      trailer: { 'grpc-status': '0' },
+    })
   }, 120_000)
 })

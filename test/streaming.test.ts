@@ -22,7 +22,12 @@ type TransportName = keyof typeof transports
 async function receive(client: any, request: object, options: object = {}) {
   const replies: { index: number; producedAt: number; arrivedAt: number; bytes: number }[] = []
   for await (const reply of client.count(request, options)) {
-    replies.push({ index: reply.index, producedAt: reply.producedAt, arrivedAt: Date.now(), bytes: reply.payload.byteLength })
+    replies.push({
+      index: reply.index,
+      producedAt: reply.producedAt,
+      arrivedAt: Date.now(),
+      bytes: reply.payload.byteLength,
+    })
   }
   return replies
 }
@@ -32,7 +37,11 @@ describe.each(Object.keys(transports) as TransportName[])('server streaming with
     let gateway: DevServer
     let client: any
     beforeAll(async () => {
-      gateway = await createDevServer({ handler: (await createStreamingLambda()) as never, eventShape: 'url', logger: false })
+      gateway = await createDevServer({
+        handler: (await createStreamingLambda()) as never,
+        eventShape: 'url',
+        logger: false,
+      })
       client = createClient(serviceDesc, transports[name](gateway.url))
     })
     afterAll(() => gateway.close())
@@ -47,7 +56,11 @@ describe.each(Object.keys(transports) as TransportName[])('server streaming with
     test('headers and trailers', async () => {
       let header: Headers | undefined
       let trailer: Headers | undefined
-      await receive(client, { count: 2 }, { onHeader: (h: Headers) => (header = h), onTrailer: (t: Headers) => (trailer = t) })
+      await receive(
+        client,
+        { count: 2 },
+        { onHeader: (h: Headers) => (header = h), onTrailer: (t: Headers) => (trailer = t) },
+      )
       expect(header?.get('x-stream')).toBe('yes')
       expect(trailer?.get('x-count')).toBe('2')
     })
@@ -147,7 +160,11 @@ describe('server streaming with @grpc/grpc-js over h2c, through the dev server',
   let server: DevServer
   let client: grpc.Client
   beforeAll(async () => {
-    server = await createDevServer({ handler: (await createStreamingLambda()) as never, eventShape: 'url', logger: false })
+    server = await createDevServer({
+      handler: (await createStreamingLambda()) as never,
+      eventShape: 'url',
+      logger: false,
+    })
     client = new grpc.Client(server.url.replace('http://', ''), grpc.credentials.createInsecure())
   })
   afterAll(async () => {

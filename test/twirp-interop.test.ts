@@ -15,7 +15,12 @@ describe.each(shapes)('protobuf-ts Twirp client through a %s event', (shape) => 
   afterAll(() => gateway.close())
 
   // As a generated client does: the transport's defaults merged into the call options.
-  const call = <I extends object, O extends object>(sendJson: boolean, method: MethodInfo<I, O>, input: I, meta = {}) => {
+  const call = <I extends object, O extends object>(
+    sendJson: boolean,
+    method: MethodInfo<I, O>,
+    input: I,
+    meta = {},
+  ) => {
     const transport = new TwirpFetchTransport({ baseUrl: `${gateway.baseUrl}/twirp`, sendJson })
     return transport.unary(method, input, transport.mergeOptions({ meta }))
   }
@@ -36,9 +41,11 @@ describe.each(shapes)('protobuf-ts Twirp client through a %s event', (shape) => 
   })
 
   test.each([false, true])('sendJson %s: error code and message', async (sendJson) => {
-    const error = await call(sendJson, failMethod, FailRequestType.create({ code: 7, message: 'nope ☺' })).response.catch(
-      (e: unknown) => e,
-    )
+    const error = await call(
+      sendJson,
+      failMethod,
+      FailRequestType.create({ code: 7, message: 'nope ☺' }),
+    ).response.catch((e: unknown) => e)
     expect(error).toBeInstanceOf(RpcError)
     expect((error as RpcError).code).toBe('permission_denied')
     expect((error as RpcError).message).toBe('nope ☺')

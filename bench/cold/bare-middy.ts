@@ -8,4 +8,6 @@ const root = protobuf.loadSync(fileURLToPath(new URL('./greeter.proto', import.m
 const HelloRequest = root.lookupType('hello.v1.HelloRequest')
 const HelloReply = root.lookupType('hello.v1.HelloReply')
 
-export const handler = middy().handler(floorHandler(HelloRequest, HelloReply, (request) => ({ message: `Hello, ${request.name}` })))
+export const handler = middy().handler(
+  floorHandler(HelloRequest, HelloReply, (request) => ({ message: `Hello, ${request.name}` })),
+)

@@ -42,7 +42,12 @@ export async function callGreeter(baseUrl, descriptorSet) {
         (bytes) => fromBinary(HelloReply, bytes),
       )
     const call = (method) =>
-      grpcWeb.unaryCall(`${baseUrl}/hello.v1.Greeter/${method}`, { $typeName: 'hello.v1.HelloRequest', name: client }, {}, descriptor(method))
+      grpcWeb.unaryCall(
+        `${baseUrl}/hello.v1.Greeter/${method}`,
+        { $typeName: 'hello.v1.HelloRequest', name: client },
+        {},
+        descriptor(method),
+      )
     const reply = await call('SayHello')
     const error = await call('Fail').catch((e) => e)
     results.push({ client, reply: reply.message, errorCode: error.code, errorMessage: error.message })

@@ -30,16 +30,25 @@ export function readFrames(body: Uint8Array, maxFrames = 64): Frame[] {
   let offset = 0
   while (offset + 5 <= body.byteLength && frames.length < maxFrames) {
     const flags = body[offset]
-    const length = ((body[offset + 1] << 24) | (body[offset + 2] << 16) | (body[offset + 3] << 8) | body[offset + 4]) >>> 0
+    const length =
+      ((body[offset + 1] << 24) | (body[offset + 2] << 16) | (body[offset + 3] << 8) | body[offset + 4]) >>> 0
     const end = Math.min(body.byteLength, offset + 5 + length)
-    frames.push({ flags, length, data: body.subarray(offset + 5, end), truncated: offset + 5 + length > body.byteLength })
+    frames.push({
+      flags,
+      length,
+      data: body.subarray(offset + 5, end),
+      truncated: offset + 5 + length > body.byteLength,
+    })
     offset += 5 + length
   }
   return frames
 }
 
 const isEnveloped = (protocol: string, contentType: string): boolean =>
-  protocol === 'grpc' || protocol === 'grpc-web' || protocol === 'grpc-web-text' || contentType.startsWith('application/connect+')
+  protocol === 'grpc' ||
+  protocol === 'grpc-web' ||
+  protocol === 'grpc-web-text' ||
+  contentType.startsWith('application/connect+')
 
 /** The body as the wire carries it: gRPC-Web text decoded from base64. */
 function wireBytes(protocol: string, body: Uint8Array): Uint8Array {
@@ -58,18 +67,30 @@ export function findRpcStatus(
   if (fromHeaders !== undefined) return fromHeaders
   if (protocol === 'connect' || protocol === 'twirp') {
     // Connect unary and Twirp errors: a JSON body with a string code, Connect's `message`, Twirp's `msg`.
-    if (!mediaType(headerOf(headers, 'content-type')).endsWith('json') || body.byteLength === 0 || body.byteLength > 65536) return undefined
+    if (
+      !mediaType(headerOf(headers, 'content-type')).endsWith('json') ||
+      body.byteLength === 0 ||
+      body.byteLength > 65536
+    )
+      return undefined
     try {
-      const error = JSON.parse(Buffer.from(body).toString('utf8')) as { code?: unknown; message?: unknown; msg?: unknown }
+      const error = JSON.parse(Buffer.from(body).toString('utf8')) as {
+        code?: unknown
+        message?: unknown
+        msg?: unknown
+      }
       if (typeof error.code !== 'string') return undefined
-      const message = typeof error.message === 'string' ? error.message : typeof error.msg === 'string' ? error.msg : undefined
+      const message =
+        typeof error.message === 'string' ? error.message : typeof error.msg === 'string' ? error.msg : undefined
       return { code: error.code, message }
     } catch {
       return undefined
     }
   }
   if (protocol === 'grpc-web' || protocol === 'grpc-web-text') {
-    const trailer = readFrames(wireBytes(protocol, body)).find((frame) => (frame.flags & 0x80) !== 0 && (frame.flags & 0x01) === 0)
+    const trailer = readFrames(wireBytes(protocol, body)).find(
+      (frame) => (frame.flags & 0x80) !== 0 && (frame.flags & 0x01) === 0,
+    )
     if (trailer === undefined) return undefined
     const fields: [string, string][] = []
     for (const line of Buffer.from(trailer.data).toString('utf8').split('\r\n')) {
@@ -86,7 +107,9 @@ function headerOf(headers: readonly (readonly [string, string])[], name: string)
   return undefined
 }
 
-function readStatusFields(fields: readonly (readonly [string, string])[]): { code: number; message?: string } | undefined {
+function readStatusFields(
+  fields: readonly (readonly [string, string])[],
+): { code: number; message?: string } | undefined {
   let code: number | undefined
   let message: string | undefined
   for (const [name, value] of fields) {
@@ -107,9 +130,14 @@ function safeDecodeURIComponent(value: string): string {
 
 /** `grpc-status 5 NOT_FOUND "no such user"`, or `HTTP 415`. */
 /** `grpc-status 5 NOT_FOUND "no such user"`, `HTTP 404 not_found "no such user"` (Connect, Twirp) or `HTTP 415`. */
-export function describeStatus(httpStatus: number, rpc: { code: number | string; message?: string } | undefined): string {
+export function describeStatus(
+  httpStatus: number,
+  rpc: { code: number | string; message?: string } | undefined,
+): string {
   if (rpc === undefined) return `HTTP ${httpStatus}`
-  const message = rpc.message ? ` ${JSON.stringify(rpc.message.length > 120 ? `${rpc.message.slice(0, 120)}…` : rpc.message)}` : ''
+  const message = rpc.message
+    ? ` ${JSON.stringify(rpc.message.length > 120 ? `${rpc.message.slice(0, 120)}…` : rpc.message)}`
+    : ''
   if (typeof rpc.code === 'string') return `HTTP ${httpStatus} ${rpc.code}${message}`
   const name = isStatusCode(rpc.code) ? statusName(rpc.code) : 'INVALID'
   return `grpc-status ${rpc.code} ${name}${message}${httpStatus === 200 ? '' : ` (HTTP ${httpStatus})`}`
@@ -140,19 +168,25 @@ export function dumpMessage(
     for (const frame of frames) {
       const kind = (frame.flags & 0x80) !== 0 ? ' trailer' : (frame.flags & 0x02) !== 0 ? ' end-stream' : ''
       const compressed = (frame.flags & 0x01) !== 0 ? ' compressed' : ''
-      const text = kind !== '' && compressed === '' ? ` ${JSON.stringify(truncate(Buffer.from(frame.data).toString('utf8'), 300))}` : ''
+      const text =
+        kind !== '' && compressed === ''
+          ? ` ${JSON.stringify(truncate(Buffer.from(frame.data).toString('utf8'), 300))}`
+          : ''
       lines.push(
         `  ${direction} frame flags=0x${frame.flags.toString(16).padStart(2, '0')}${kind}${compressed} length=${frame.length}` +
           `${frame.truncated ? ' (truncated body)' : ''}${text || (frame.data.byteLength > 0 ? `: ${hex(frame.data, maxBytes)}` : '')}`,
       )
       framed += 5 + frame.data.byteLength
     }
-    if (framed < bytes.byteLength) lines.push(`  ${direction} ${bytes.byteLength - framed} trailing bytes: ${hex(bytes.subarray(framed), maxBytes)}`)
+    if (framed < bytes.byteLength)
+      lines.push(`  ${direction} ${bytes.byteLength - framed} trailing bytes: ${hex(bytes.subarray(framed), maxBytes)}`)
     if (bytes.byteLength === 0) lines.push(`  ${direction} (empty body)`)
   } else if (body.byteLength > 0) {
     const type = mediaType(contentType)
     const printable = type.startsWith('text/') || type.includes('json') || type.includes('xml')
-    lines.push(`  ${direction} body ${body.byteLength} bytes: ${printable ? JSON.stringify(truncate(Buffer.from(body).toString('utf8'), 300)) : hex(body, maxBytes)}`)
+    lines.push(
+      `  ${direction} body ${body.byteLength} bytes: ${printable ? JSON.stringify(truncate(Buffer.from(body).toString('utf8'), 300)) : hex(body, maxBytes)}`,
+    )
   } else {
     lines.push(`  ${direction} (empty body)`)
   }

@@ -35,7 +35,11 @@ export interface ToLambdaEventOptions {
  * Builds the event a Lambda front door would deliver for a request. REST APIs are modelled with binaryMediaTypes
  * `*\/*` (every body base64), the setting the README recommends.
  */
-export function toLambdaEvent(request: IncomingHttpRequest, shape: EventShape, options: ToLambdaEventOptions = {}): LambdaHttpEvent {
+export function toLambdaEvent(
+  request: IncomingHttpRequest,
+  shape: EventShape,
+  options: ToLambdaEventOptions = {},
+): LambdaHttpEvent {
   const question = request.url.indexOf('?')
   const path = question === -1 ? request.url : request.url.slice(0, question)
   const rawQuery = question === -1 ? '' : request.url.slice(question + 1)
@@ -92,7 +96,9 @@ export function toLambdaEvent(request: IncomingHttpRequest, shape: EventShape, o
     else values.push(value)
   }
   const multiValueHeaders: Record<string, string[]> = Object.fromEntries(grouped)
-  const headers: Record<string, string> = Object.fromEntries([...grouped].map(([name, values]) => [name, values.at(-1)!]))
+  const headers: Record<string, string> = Object.fromEntries(
+    [...grouped].map(([name, values]) => [name, values.at(-1)!]),
+  )
 
   if (shape === 'v1') {
     const stage = 'local'
@@ -127,7 +133,9 @@ export function toLambdaEvent(request: IncomingHttpRequest, shape: EventShape, o
 
   const asText = isTextBody(request.headers, contentType)
   const body = hasBody ? Buffer.from(request.body).toString(asText ? 'utf8' : 'base64') : ''
-  const requestContext = { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/local/0' } }
+  const requestContext = {
+    elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/local/0' },
+  }
   // ALB passes query strings through still URL-encoded.
   return shape === 'alb-multi'
     ? {
@@ -219,7 +227,8 @@ export function fromLambdaResult(result: unknown, shape: EventShape): OutgoingHt
     }
   }
   for (const cookie of value.cookies ?? []) headers.push(['set-cookie', cookie])
-  const body = value.body === undefined ? Buffer.alloc(0) : Buffer.from(value.body, value.isBase64Encoded ? 'base64' : 'utf8')
+  const body =
+    value.body === undefined ? Buffer.alloc(0) : Buffer.from(value.body, value.isBase64Encoded ? 'base64' : 'utf8')
   return { status: value.statusCode ?? 200, headers, body }
 }
 
@@ -246,7 +255,9 @@ export function checkLambdaResult(result: unknown, shape: EventShape): LambdaRes
     return {
       ok: true,
       response: { status: 200, headers: [['content-type', 'application/json']], body: Buffer.from(body) },
-      notes: [`the result has no statusCode: answered 200 application/json with the result as body, as HTTP API and Function URLs do`],
+      notes: [
+        `the result has no statusCode: answered 200 application/json with the result as body, as HTTP API and Function URLs do`,
+      ],
     }
   }
   const value = result as Record<string, unknown>
@@ -264,9 +275,11 @@ export function checkLambdaResult(result: unknown, shape: EventShape): LambdaRes
     return { ok: false, reason: 'isBase64Encoded is true but body is not base64' }
   }
   if (headers !== undefined && headers !== null) {
-    if (typeof headers !== 'object' || Array.isArray(headers)) return { ok: false, reason: `headers must be an object, got ${describe(headers)}` }
+    if (typeof headers !== 'object' || Array.isArray(headers))
+      return { ok: false, reason: `headers must be an object, got ${describe(headers)}` }
     for (const [name, v] of Object.entries(headers)) {
-      if (!isScalar(v)) return { ok: false, reason: `header "${name}" must be a string, number or boolean, got ${describe(v)}` }
+      if (!isScalar(v))
+        return { ok: false, reason: `header "${name}" must be a string, number or boolean, got ${describe(v)}` }
     }
   }
   if (multiValueHeaders !== undefined && multiValueHeaders !== null) {
@@ -286,10 +299,15 @@ export function checkLambdaResult(result: unknown, shape: EventShape): LambdaRes
   if (shape === 'alb-multi' && headers && Object.keys(headers).length > 0) {
     notes.push('a multi-value ALB target group ignores `headers`: use multiValueHeaders')
   }
-  if ((shape === 'alb' || shape === 'v2' || shape === 'url') && multiValueHeaders && Object.keys(multiValueHeaders).length > 0) {
+  if (
+    (shape === 'alb' || shape === 'v2' || shape === 'url') &&
+    multiValueHeaders &&
+    Object.keys(multiValueHeaders).length > 0
+  ) {
     notes.push(`the ${shape} front door ignores \`multiValueHeaders\`: use headers`)
   }
-  if (cookies !== undefined && shape !== 'v2' && shape !== 'url') notes.push(`the ${shape} front door ignores \`cookies\``)
+  if (cookies !== undefined && shape !== 'v2' && shape !== 'url')
+    notes.push(`the ${shape} front door ignores \`cookies\``)
   // fromLambdaResult reads only the header fields the shape's front door reads; cookies exist only for v2 and URLs.
   const readable = shape === 'v2' || shape === 'url' ? value : { ...value, cookies: undefined }
   return { ok: true, response: fromLambdaResult(readable, shape), notes }
@@ -302,7 +320,8 @@ function isScalar(value: unknown): boolean {
 function describe(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`
   if (typeof value === 'object') return 'an object'
   return `${typeof value} ${String(value)}`
 }
@@ -313,7 +332,11 @@ function describe(value: unknown): string {
  */
 export function functionErrorResponse(shape: EventShape): OutgoingHttpResponse {
   if (shape !== 'alb' && shape !== 'alb-multi') {
-    return { status: 502, headers: [['content-type', 'application/json']], body: Buffer.from('{"message":"Internal server error"}') }
+    return {
+      status: 502,
+      headers: [['content-type', 'application/json']],
+      body: Buffer.from('{"message":"Internal server error"}'),
+    }
   }
   const html =
     '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n'

@@ -25,7 +25,11 @@ import {
 import { createResponseStream, isStreamingHandler, parseTrailerFrame, type StreamTarget } from './streaming.js'
 
 /** A Lambda handler: async (Middy), or callback style. */
-export type LambdaHandler = (event: any, context: Context, callback: (error?: unknown, result?: unknown) => void) => unknown
+export type LambdaHandler = (
+  event: any,
+  context: Context,
+  callback: (error?: unknown, result?: unknown) => void,
+) => unknown
 
 export interface DevServerOptions {
   handler: LambdaHandler
@@ -66,11 +70,26 @@ const albMaxBytes = 1024 * 1024
 
 const http2Preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1')
 /** Headers HTTP/2 forbids; the rest pass through. */
-const connectionHeaders = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host'])
+const connectionHeaders = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+])
 /** Always trailers in a gRPC response with a body. */
 const grpcStatusFields = ['grpc-status', 'grpc-message', 'grpc-status-details-bin']
 const corsExposed = ['grpc-status', 'grpc-message', 'grpc-status-details-bin', 'grpc-encoding', 'grpc-accept-encoding']
-const corsSafelisted = new Set(['cache-control', 'content-language', 'content-length', 'content-type', 'expires', 'last-modified', 'pragma'])
+const corsSafelisted = new Set([
+  'cache-control',
+  'content-language',
+  'content-length',
+  'content-type',
+  'expires',
+  'last-modified',
+  'pragma',
+])
 
 interface Reply extends OutgoingHttpResponse {
   trailers: [string, string][]
@@ -81,13 +100,20 @@ type Transport = 'HTTP/1.1' | 'HTTP/2'
 /** A buffered reply: headers (with the length), body, trailers; headers alone when there is neither. */
 function sendReply(target: StreamTarget, reply: Reply): void {
   const end = reply.body.byteLength === 0 && reply.trailers.length === 0
-  target.respond(reply.status, reply.headers, { end, trailers: reply.trailers.length > 0, contentLength: reply.body.byteLength })
+  target.respond(reply.status, reply.headers, {
+    end,
+    trailers: reply.trailers.length > 0,
+    contentLength: reply.body.byteLength,
+  })
   if (end) return
   if (reply.body.byteLength > 0) void target.write(reply.body)
   target.end(reply.trailers)
 }
 
-function writeWithBackpressure(stream: NodeJS.WritableStream & { destroyed: boolean }, chunk: Uint8Array): Promise<void> {
+function writeWithBackpressure(
+  stream: NodeJS.WritableStream & { destroyed: boolean },
+  chunk: Uint8Array,
+): Promise<void> {
   if (stream.destroyed) return Promise.resolve()
   return new Promise<void>((resolve) => {
     if (stream.write(chunk)) return resolve()
@@ -130,7 +156,10 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
     functionName = 'middy-grpc-local',
   } = options
   if (typeof handler !== 'function') throw new TypeError('createDevServer: handler must be a function')
-  const log = options.logger === false ? () => undefined : (options.logger ?? ((line: string) => process.stderr.write(`${line}\n`)))
+  const log =
+    options.logger === false
+      ? () => undefined
+      : (options.logger ?? ((line: string) => process.stderr.write(`${line}\n`)))
   const sockets = new Set<Socket>()
   const sessions = new Set<ServerHttp2Session>()
   /** HTTP/1.1 sockets with a request in flight. */
@@ -165,7 +194,9 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
     })
     const eventBytes = Buffer.byteLength(JSON.stringify(event))
     if (eventBytes > lambdaPayloadMaxBytes) {
-      notes.push(`the event is ${eventBytes} bytes: Lambda rejects invoke payloads over 6 MB (413 Request Entity Too Large)`)
+      notes.push(
+        `the event is ${eventBytes} bytes: Lambda rejects invoke payloads over 6 MB (413 Request Entity Too Large)`,
+      )
     }
     if ((eventShape === 'alb' || eventShape === 'alb-multi') && request.body.byteLength > albMaxBytes) {
       notes.push(`the request body is ${request.body.byteLength} bytes: ALB rejects Lambda request bodies over 1 MB`)
@@ -206,8 +237,21 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
     if (transport === 'HTTP/2' && isGrpcResponse(reply.headers)) moveToTrailers(reply)
     if (request.method === 'HEAD') reply.body = Buffer.alloc(0)
     sendReply(target, reply)
-    if (verbose) notes.push(...dumpMessage('<', protocol, headerValue(reply.headers, 'content-type') ?? '', reply.headers, reply.body, reply.trailers))
-    finish(describeStatus(reply.status, findRpcStatus(protocol, [...reply.headers, ...reply.trailers], reply.body)), detail)
+    if (verbose)
+      notes.push(
+        ...dumpMessage(
+          '<',
+          protocol,
+          headerValue(reply.headers, 'content-type') ?? '',
+          reply.headers,
+          reply.body,
+          reply.trailers,
+        ),
+      )
+    finish(
+      describeStatus(reply.status, findRpcStatus(protocol, [...reply.headers, ...reply.trailers], reply.body)),
+      detail,
+    )
   }
 
   /**
@@ -235,14 +279,22 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
       },
       enveloped: (headers) => {
         const type = mediaType(headerValue(headers, 'content-type'))
-        return (type.startsWith('application/grpc') && !type.startsWith('application/grpc-web-text')) || type.startsWith('application/connect+')
+        return (
+          (type.startsWith('application/grpc') && !type.startsWith('application/grpc-web-text')) ||
+          type.startsWith('application/connect+')
+        )
       },
       observer: {
         frame(flags, data) {
           frames += 1
           if ((flags & 0x80) !== 0) trailerFrame = parseTrailerFrame(data)
           if ((flags & 0x02) !== 0) connectError = connectEndStatus(data)
-          if (verbose) notes.push(...dumpMessage('<', 'grpc', 'application/grpc', [], Buffer.from(encodeEnvelope(flags, data))).filter((line) => line.includes('frame')))
+          if (verbose)
+            notes.push(
+              ...dumpMessage('<', 'grpc', 'application/grpc', [], Buffer.from(encodeEnvelope(flags, data))).filter(
+                (line) => line.includes('frame'),
+              ),
+            )
         },
       },
     })
@@ -251,13 +303,16 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
         await handler(event, stream as never, context as never)
         if (!stream.writableEnded) stream.end()
         // Lambda ends the invocation when the stream has flushed.
-        await new Promise<void>((resolve) => (stream.writableFinished ? resolve() : stream.once('finish', () => resolve())))
+        await new Promise<void>((resolve) =>
+          stream.writableFinished ? resolve() : stream.once('finish', () => resolve()),
+        )
         callback(null, undefined)
       },
       3,
       timeoutMs,
     )
-    const rpc = connectError ?? findRpcStatus(protocol, [...state.headers, ...state.trailers, ...trailerFrame], Buffer.alloc(0))
+    const rpc =
+      connectError ?? findRpcStatus(protocol, [...state.headers, ...state.trailers, ...trailerFrame], Buffer.alloc(0))
     if ('error' in outcome) {
       stream.destroy()
       if (outcome.stack !== undefined) notes.push(outcome.stack)
@@ -306,7 +361,11 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
       const body = await readBody(req)
       const headers: [string, string][] = []
       for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]])
-      await invoke({ method: req.method ?? 'GET', url: req.url ?? '/', headers, body, remoteAddress: socket.remoteAddress }, 'HTTP/1.1', target)
+      await invoke(
+        { method: req.method ?? 'GET', url: req.url ?? '/', headers, body, remoteAddress: socket.remoteAddress },
+        'HTTP/1.1',
+        target,
+      )
     } catch (error) {
       log(`${req.method} ${req.url} failed in the dev server: ${(error as Error).stack ?? String(error)}`)
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' })
@@ -314,7 +373,11 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
     }
   }
 
-  async function serveHttp2(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: unknown): Promise<void> {
+  async function serveHttp2(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    rawHeaders: unknown,
+  ): Promise<void> {
     stream.on('error', () => undefined)
     const target: StreamTarget = {
       respond(status, replyHeaders, { end, trailers }) {
@@ -338,9 +401,15 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
       const pairs = http2HeaderPairs(headers, rawHeaders)
       const method = String(headers[':method'] ?? 'GET')
       const url = String(headers[':path'] ?? '/')
-      await invoke({ method, url, headers: pairs, body, remoteAddress: stream.session?.socket?.remoteAddress }, 'HTTP/2', target)
+      await invoke(
+        { method, url, headers: pairs, body, remoteAddress: stream.session?.socket?.remoteAddress },
+        'HTTP/2',
+        target,
+      )
     } catch (error) {
-      log(`${String(headers[':method'])} ${String(headers[':path'])} failed in the dev server: ${(error as Error).stack ?? String(error)}`)
+      log(
+        `${String(headers[':method'])} ${String(headers[':path'])} failed in the dev server: ${(error as Error).stack ?? String(error)}`,
+      )
       if (!stream.destroyed && !stream.headersSent) stream.respond({ ':status': 500, 'content-type': 'text/plain' })
       if (!stream.destroyed) stream.end('dev server error')
     }
@@ -349,8 +418,10 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
   const http1 = createHttpServer({ keepAliveTimeout: 5000 }, (req, res) => void serveHttp1(req, res))
   http1.on('clientError', (_error, socket) => socket.destroy())
   const http2 = createHttp2Server()
-  http2.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: unknown) =>
-    void serveHttp2(stream, headers, rawHeaders),
+  http2.on(
+    'stream',
+    (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: unknown) =>
+      void serveHttp2(stream, headers, rawHeaders),
   )
   http2.on('session', (session) => {
     sessions.add(session)
@@ -436,7 +507,11 @@ type Outcome = { result: unknown } | { error: string; stack?: string }
  * Runs the handler as the Lambda runtime would: the result of a returned promise, or what it passes to the
  * callback; fails after `timeoutMs`. `call` invokes the handler with the callback; `arity` is the handler's length.
  */
-function runHandler(call: (callback: (error?: unknown, result?: unknown) => void) => unknown, arity: number, timeoutMs: number): Promise<Outcome> {
+function runHandler(
+  call: (callback: (error?: unknown, result?: unknown) => void) => unknown,
+  arity: number,
+  timeoutMs: number,
+): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
     let settled = false
     const settle = (outcome: Outcome): void => {
@@ -450,7 +525,10 @@ function runHandler(call: (callback: (error?: unknown, result?: unknown) => void
         error: `the handler threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
         stack: error instanceof Error ? error.stack : undefined,
       })
-    const timer = setTimeout(() => settle({ error: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` }), timeoutMs)
+    const timer = setTimeout(
+      () => settle({ error: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` }),
+      timeoutMs,
+    )
     try {
       const returned = call((error?: unknown, result?: unknown): void => (error ? fail(error) : settle({ result })))
       if (isThenable(returned)) returned.then((result) => settle({ result }), fail)
@@ -512,7 +590,14 @@ function appendHttp2Header(target: OutgoingHttpHeaders, name: string, value: str
 }
 
 /** Hop-by-hop headers: a front door consumes them, the function never sees them. */
-const hopByHopHeaders = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings'])
+const hopByHopHeaders = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+])
 
 /** The request as the function sees it: hop-by-hop headers gone, what API Gateway and ALB add added. */
 function withForwardedHeaders(request: IncomingHttpRequest): IncomingHttpRequest {
@@ -586,5 +671,9 @@ function addCorsHeaders(headers: [string, string][], request: IncomingHttpReques
     const key = name.toLowerCase()
     if (!corsSafelisted.has(key) && !key.startsWith('access-control-')) exposed.add(key)
   }
-  headers.push(['access-control-allow-origin', origin], ['access-control-expose-headers', [...exposed].join(', ')], ['vary', 'Origin'])
+  headers.push(
+    ['access-control-allow-origin', origin],
+    ['access-control-expose-headers', [...exposed].join(', ')],
+    ['vary', 'Origin'],
+  )
 }

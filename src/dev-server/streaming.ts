@@ -47,7 +47,11 @@ export interface StreamTarget {
    * Sends the status and headers, once: `end` for a response without body, `trailers` when trailers will follow,
    * `contentLength` when the body is known (buffered replies).
    */
-  respond(status: number, headers: [string, string][], options: { end: boolean; trailers: boolean; contentLength?: number }): void
+  respond(
+    status: number,
+    headers: [string, string][],
+    options: { end: boolean; trailers: boolean; contentLength?: number },
+  ): void
   /** Resolves when the chunk may be followed by another (backpressure). */
   write(chunk: Uint8Array): Promise<void>
   end(trailers: [string, string][]): void
@@ -124,7 +128,8 @@ export function createResponseStream(
     options.decorateHeaders(state.headers)
     grpcMode = options.grpcTrailers(state.headers)
     if (grpcMode) state.headers = state.headers.filter(([name]) => name.toLowerCase() !== 'trailer')
-    if (!grpcMode && options.observer?.frame !== undefined && options.enveloped(state.headers)) observe = new FrameSplitter()
+    if (!grpcMode && options.observer?.frame !== undefined && options.enveloped(state.headers))
+      observe = new FrameSplitter()
   }
 
   const forward = async (chunk: Buffer): Promise<void> => {
@@ -141,7 +146,8 @@ export function createResponseStream(
       }
       return
     }
-    if (observe !== undefined) for (const frame of observe.push(chunk)) options.observer?.frame?.(frame.flags, frame.data)
+    if (observe !== undefined)
+      for (const frame of observe.push(chunk)) options.observer?.frame?.(frame.flags, frame.data)
     respond(false)
     await target.write(chunk)
   }
@@ -164,7 +170,10 @@ export function createResponseStream(
           }
         }
         await forward(chunk)
-      })().then(() => callback(), (error: Error) => callback(error))
+      })().then(
+        () => callback(),
+        (error: Error) => callback(error),
+      )
     },
     final(callback) {
       if (prelude !== undefined) startBody(200, [['content-type', contentType ?? 'application/octet-stream']])
@@ -196,7 +205,8 @@ function parsePrelude(bytes: Buffer): { status: number; headers: [string, string
   }
   const headers: [string, string][] = []
   for (const [name, value] of Object.entries(prelude.headers ?? {})) headers.push([name, String(value)])
-  for (const [name, values] of Object.entries(prelude.multiValueHeaders ?? {})) for (const value of values) headers.push([name, String(value)])
+  for (const [name, values] of Object.entries(prelude.multiValueHeaders ?? {}))
+    for (const value of values) headers.push([name, String(value)])
   for (const cookie of prelude.cookies ?? []) headers.push(['set-cookie', cookie])
   return { status: prelude.statusCode ?? 200, headers }
 }

@@ -30,7 +30,9 @@ export function grpcHttpEvent(
   opts: GrpcHttpEventOptions = {},
 ): MiddlewareObj<LambdaHttpEvent, LambdaHttpResult | StreamingResult, Error, any> {
   const streaming = opts.streamifyResponse === true
-  const grpcHttpEventBefore = (request: Request<LambdaHttpEvent, LambdaHttpResult | StreamingResult, Error, any>): void => {
+  const grpcHttpEventBefore = (
+    request: Request<LambdaHttpEvent, LambdaHttpResult | StreamingResult, Error, any>,
+  ): void => {
     const shape = detectEventShape(request.event)
     if (shape === undefined) {
       throw new TypeError('middy-grpc: the event is not an HTTP event of API Gateway, ALB or a Function URL')
@@ -48,7 +50,9 @@ export function grpcHttpEvent(
     setState(request, newState(shape, http))
   }
 
-  const grpcHttpEventAfter = (request: Request<LambdaHttpEvent, LambdaHttpResult | StreamingResult, Error, any>): void => {
+  const grpcHttpEventAfter = (
+    request: Request<LambdaHttpEvent, LambdaHttpResult | StreamingResult, Error, any>,
+  ): void => {
     const state = getState(request)
     if (state?.response === undefined) return
     request.response = streaming ? writeStreamingResult(state.response) : writeLambdaResult(state.shape, state.response)
@@ -58,5 +62,14 @@ export function grpcHttpEvent(
 }
 
 function emptyRequest(shape: EventShape): HttpRequest {
-  return { shape, method: '', path: '', headers: {}, headerCount: 0, headerBytes: 0, query: {}, body: new Uint8Array(0) }
+  return {
+    shape,
+    method: '',
+    path: '',
+    headers: {},
+    headerCount: 0,
+    headerBytes: 0,
+    query: {},
+    body: new Uint8Array(0),
+  }
 }

@@ -59,7 +59,10 @@ export function grpcMessages(options: GrpcMessagesOptions): MiddlewareObj<GrpcEv
       throw new NonRpcResponse(405, `${method.path} has side effects: use POST`, { allow: 'POST, OPTIONS' })
     }
     if (method.requestStream) {
-      throw new GrpcError(Status.UNIMPLEMENTED, `${method.path}: client and bidirectional streaming cannot run on Lambda`)
+      throw new GrpcError(
+        Status.UNIMPLEMENTED,
+        `${method.path}: client and bidirectional streaming cannot run on Lambda`,
+      )
     }
     if (method.responseStream && state.protocol?.stream === undefined) {
       throw new GrpcError(

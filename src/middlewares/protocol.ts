@@ -69,7 +69,13 @@ const defaults = {
   twirpLowerCamelJson: false,
   streamifyResponse: false,
   logger: (entry: ErrorLogEntry): void => {
-    console.error('middy-grpc: %s failed with %s (request %s):', entry.method ?? 'request', statusName(entry.error.code), entry.requestId ?? '-', entry.cause)
+    console.error(
+      'middy-grpc: %s failed with %s (request %s):',
+      entry.method ?? 'request',
+      statusName(entry.error.code),
+      entry.requestId ?? '-',
+      entry.cause,
+    )
   },
 }
 
@@ -82,7 +88,9 @@ type ProtocolRequest = Request<unknown, unknown, unknown, any>
  */
 export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unknown, unknown, unknown, any> {
   // An option given as `undefined` keeps its default: `readMaxBytes: undefined` must not switch the limit off.
-  const options: Omit<typeof defaults, 'logger'> & { logger: NonNullable<GrpcProtocolOptions['logger']> } = { ...defaults }
+  const options: Omit<typeof defaults, 'logger'> & { logger: NonNullable<GrpcProtocolOptions['logger']> } = {
+    ...defaults,
+  }
   for (const key of Object.keys(opts) as (keyof GrpcProtocolOptions)[]) {
     if (opts[key] !== undefined) Object.assign(options, { [key]: opts[key] })
   }
@@ -134,7 +142,10 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
     if (reply === undefined) throw new Error('middy-grpc: no encoded reply; is grpcMessages() missing?')
     const messageBytes = reply.byteLength - protocol.replyOffset - (exchange.replyTrailer?.byteLength ?? 0)
     if (messageBytes > options.writeMaxBytes) {
-      throw new GrpcError(Status.RESOURCE_EXHAUSTED, `reply of ${messageBytes} bytes is larger than writeMaxBytes ${options.writeMaxBytes}`)
+      throw new GrpcError(
+        Status.RESOURCE_EXHAUSTED,
+        `reply of ${messageBytes} bytes is larger than writeMaxBytes ${options.writeMaxBytes}`,
+      )
     }
     const response = protocol.writeReply(exchange, reply)
     const responseBytes = encodedBodyBytes(response)
@@ -205,10 +216,16 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
 
 function checkHeaderLimits({ headerCount, headerBytes }: HttpRequest, maxHeaders: number, maxBytes: number): void {
   if (headerCount > maxHeaders) {
-    throw new GrpcError(Status.RESOURCE_EXHAUSTED, `${headerCount} request headers are more than the limit ${maxHeaders}`)
+    throw new GrpcError(
+      Status.RESOURCE_EXHAUSTED,
+      `${headerCount} request headers are more than the limit ${maxHeaders}`,
+    )
   }
   if (headerBytes > maxBytes) {
-    throw new GrpcError(Status.RESOURCE_EXHAUSTED, `request headers of ${headerBytes} bytes are larger than the limit ${maxBytes}`)
+    throw new GrpcError(
+      Status.RESOURCE_EXHAUSTED,
+      `request headers of ${headerBytes} bytes are larger than the limit ${maxBytes}`,
+    )
   }
 }
 

@@ -1,7 +1,7 @@
 import { findRequestCompression, negotiateResponseCompression } from '../compression.js'
 import { decodeSingleEnvelope, encodeEnvelope, envelopeHeaderBytes, flagEndStream } from '../envelope.js'
 import type { HttpResponse } from '../event.js'
-import { GrpcError } from '../grpc-error.js'
+import type { GrpcError } from '../grpc-error.js'
 import type { Metadata } from '../metadata.js'
 import { parseConnectTimeout } from '../timeout.js'
 import { checkProtocolVersion, connectErrorJson } from './connect.js'
@@ -30,7 +30,12 @@ export const connectStream: Protocol = {
   readRequest(exchange) {
     const { headers, body } = exchange.http
     const { options } = exchange
-    checkProtocolVersion(headers['connect-protocol-version'], '1', options.requireConnectProtocolHeader, 'connect-protocol-version')
+    checkProtocolVersion(
+      headers['connect-protocol-version'],
+      '1',
+      options.requireConnectProtocolHeader,
+      'connect-protocol-version',
+    )
     const timeoutMs = parseConnectTimeout(headers['connect-timeout-ms'])
     const requestCompression = findRequestCompression(headers['connect-content-encoding'])
     const envelope = decodeSingleEnvelope(body, options.readMaxBytes)

@@ -1,7 +1,7 @@
 import { findRequestCompression, negotiateResponseCompression, type Compression } from '../compression.js'
 import type { HttpResponse } from '../event.js'
 import { GrpcError } from '../grpc-error.js'
-import { Metadata, encodeBinaryHeader } from '../metadata.js'
+import { type Metadata, encodeBinaryHeader } from '../metadata.js'
 import { Status, codeToHttpStatus, connectCodeName } from '../status.js'
 import { parseConnectTimeout } from '../timeout.js'
 import { copyMetadata } from './grpc-common.js'
@@ -68,7 +68,12 @@ function copyTrailers(headers: Record<string, string>, trailers: Metadata | unde
   for (const name of Object.keys(prefixed)) headers[`trailer-${name}`] = prefixed[name]
 }
 
-export function checkProtocolVersion(version: string | undefined, expected: string, required: boolean, what: string): void {
+export function checkProtocolVersion(
+  version: string | undefined,
+  expected: string,
+  required: boolean,
+  what: string,
+): void {
   if (version === undefined ? required : version !== expected) {
     throw new GrpcError(
       Status.INVALID_ARGUMENT,
@@ -80,7 +85,12 @@ export function checkProtocolVersion(version: string | undefined, expected: stri
 function readPostRequest(exchange: Exchange): ProtocolRequest {
   const { headers, body } = exchange.http
   const { options } = exchange
-  checkProtocolVersion(headers['connect-protocol-version'], '1', options.requireConnectProtocolHeader, 'connect-protocol-version')
+  checkProtocolVersion(
+    headers['connect-protocol-version'],
+    '1',
+    options.requireConnectProtocolHeader,
+    'connect-protocol-version',
+  )
   const timeoutMs = parseConnectTimeout(headers['connect-timeout-ms'])
   const requestCompression = findRequestCompression(headers['content-encoding'])
   return {
@@ -110,7 +120,10 @@ function readGetRequest(exchange: Exchange): ProtocolRequest {
 function readBareMessage(body: Uint8Array, compression: Compression | null, readMaxBytes: number): Uint8Array {
   if (compression === null || body.byteLength === 0) {
     if (body.byteLength > readMaxBytes) {
-      throw new GrpcError(Status.RESOURCE_EXHAUSTED, `message size ${body.byteLength} is larger than the limit ${readMaxBytes}`)
+      throw new GrpcError(
+        Status.RESOURCE_EXHAUSTED,
+        `message size ${body.byteLength} is larger than the limit ${readMaxBytes}`,
+      )
     }
     return body
   }

@@ -1,7 +1,25 @@
-import { acceptEncodingValue, findRequestCompression, negotiateResponseCompression, type Compression } from '../compression.js'
-import { decodeSingleEnvelope, envelopeHeaderBytes, flagCompressed, encodeEnvelope, writeEnvelopeHeader } from '../envelope.js'
+import {
+  acceptEncodingValue,
+  findRequestCompression,
+  negotiateResponseCompression,
+  type Compression,
+} from '../compression.js'
+import {
+  decodeSingleEnvelope,
+  envelopeHeaderBytes,
+  flagCompressed,
+  encodeEnvelope,
+  writeEnvelopeHeader,
+} from '../envelope.js'
 import { GrpcError } from '../grpc-error.js'
-import { Metadata, encodeGrpcMessage, encodeBinaryHeader, isReservedHeader, isSendableHeader, unpadBinaryHeader } from '../metadata.js'
+import {
+  type Metadata,
+  encodeGrpcMessage,
+  encodeBinaryHeader,
+  isReservedHeader,
+  isSendableHeader,
+  unpadBinaryHeader,
+} from '../metadata.js'
 import { Status, type StatusCode } from '../status.js'
 import { encodeStatusDetails } from '../status-details.js'
 import { parseGrpcTimeout } from '../timeout.js'
@@ -46,14 +64,21 @@ export function frameReply(exchange: Exchange, reply: Uint8Array): { frame: Uint
   const messageBytes = reply.byteLength - envelopeHeaderBytes
   const compression = exchange.responseCompression
   if (compression !== null && messageBytes >= exchange.options.compressMinBytes) {
-    return { frame: encodeEnvelope(flagCompressed, compression.compress(reply.subarray(envelopeHeaderBytes))), compressed: true }
+    return {
+      frame: encodeEnvelope(flagCompressed, compression.compress(reply.subarray(envelopeHeaderBytes))),
+      compressed: true,
+    }
   }
   writeEnvelopeHeader(reply, 0, 0, messageBytes)
   return { frame: reply, compressed: false }
 }
 
 /** Response headers of the gRPC family: content-type, encodings, then the handler's own headers. */
-export function grpcResponseHeaders(exchange: Exchange, contentType: string, compressed: boolean): Record<string, string> {
+export function grpcResponseHeaders(
+  exchange: Exchange,
+  contentType: string,
+  compressed: boolean,
+): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': contentType, 'grpc-accept-encoding': acceptEncodingValue }
   if (compressed) headers['grpc-encoding'] = exchange.responseCompression!.name
   copyMetadata(headers, exchange.call?.peekResponseMetadata().header)

@@ -76,7 +76,11 @@ export interface StreamWriter {
    * What ends the stream: a closing frame, or (gRPC, when the whole reply is buffered) status fields for the
    * response headers.
    */
-  end(exchange: Exchange, error: GrpcError | undefined, buffered: boolean): { frame?: Uint8Array; headers?: Record<string, string> }
+  end(
+    exchange: Exchange,
+    error: GrpcError | undefined,
+    buffered: boolean,
+  ): { frame?: Uint8Array; headers?: Record<string, string> }
   /** gRPC-Web text: every chunk of the body travels base64-encoded. */
   readonly base64Body?: boolean
 }

@@ -25,10 +25,16 @@ export const twirp: Protocol = {
     const { http, options } = exchange
     if (http.method !== 'POST' || !twirpContentTypes.includes(exchange.contentType)) {
       exchange.routeNotFound = true
-      throw new GrpcError(Status.UNIMPLEMENTED, `unsupported ${http.method} with content-type "${exchange.contentType}"`)
+      throw new GrpcError(
+        Status.UNIMPLEMENTED,
+        `unsupported ${http.method} with content-type "${exchange.contentType}"`,
+      )
     }
     if (http.body.byteLength > options.readMaxBytes) {
-      throw new GrpcError(Status.RESOURCE_EXHAUSTED, `message size ${http.body.byteLength} is larger than the limit ${options.readMaxBytes}`)
+      throw new GrpcError(
+        Status.RESOURCE_EXHAUSTED,
+        `message size ${http.body.byteLength} is larger than the limit ${options.readMaxBytes}`,
+      )
     }
     exchange.jsonProtoNames = !options.twirpLowerCamelJson
     return { timeoutMs: undefined, message: http.body, responseCompression: null }

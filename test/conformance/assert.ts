@@ -1,14 +1,34 @@
 import type { ClientResult } from './client.js'
 import { RequestInfo, anyTypeName, canonicalAny, lookupAnyType, type AnyMessage, type HeaderMessage } from './schema.js'
-import { readRequestInfo, type ConformanceCase, type ExpectedError, type Payload, type RequestInfoValue } from './suites.js'
+import {
+  readRequestInfo,
+  type ConformanceCase,
+  type ExpectedError,
+  type Payload,
+  type RequestInfoValue,
+} from './suites.js'
 
 /** The reference runner lets an echoed timeout be this much below what the client sent. */
 const timeoutGraceMs = 500
 
 const codeNames = [
-  'OK', 'CANCELED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE',
-  'DATA_LOSS', 'UNAUTHENTICATED',
+  'OK',
+  'CANCELED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
 ]
 const codeText = (code: number) => `${code} (${codeNames[code] ?? '?'})`
 
@@ -41,7 +61,9 @@ function checkHeaders(what: string, expected: HeaderMessage[], actual: HeaderMes
     const want = canonicalValues(h.value)
     const got = canonicalValues(values)
     if (JSON.stringify(want) !== JSON.stringify(got)) {
-      errors.push(`${what} has incorrect values for ${JSON.stringify(name)}: expected ${JSON.stringify(h.value)}, got ${JSON.stringify(got)}`)
+      errors.push(
+        `${what} has incorrect values for ${JSON.stringify(name)}: expected ${JSON.stringify(h.value)}, got ${JSON.stringify(got)}`,
+      )
     }
   }
   return errors
@@ -62,7 +84,11 @@ function anyText(any: AnyMessage): string {
   }
 }
 
-function checkRequestInfo(expected: RequestInfoValue | undefined, actual: RequestInfoValue | undefined, verifyHeaders: boolean): string[] {
+function checkRequestInfo(
+  expected: RequestInfoValue | undefined,
+  actual: RequestInfoValue | undefined,
+  verifyHeaders: boolean,
+): string[] {
   const errors: string[] = []
   if (verifyHeaders) {
     errors.push(...checkHeaders('request headers', expected?.requestHeaders ?? [], actual?.requestHeaders ?? []))
@@ -73,7 +99,9 @@ function checkRequestInfo(expected: RequestInfoValue | undefined, actual: Reques
         const max = expected.timeoutMs
         const min = Math.max(0, max - timeoutGraceMs)
         if (actual.timeoutMs > max || actual.timeoutMs < min) {
-          errors.push(`server echoed back a timeout (${actual.timeoutMs} ms) that did not match expected (${expected.timeoutMs} ms)`)
+          errors.push(
+            `server echoed back a timeout (${actual.timeoutMs} ms) that did not match expected (${expected.timeoutMs} ms)`,
+          )
         }
       }
     } else if (actual?.timeoutMs !== undefined) {
@@ -81,11 +109,13 @@ function checkRequestInfo(expected: RequestInfoValue | undefined, actual: Reques
     }
     const wantQuery = expected?.connectGetInfo?.queryParams ?? []
     const gotQuery = actual?.connectGetInfo?.queryParams ?? []
-    if (wantQuery.length > 0 && gotQuery.length > 0) errors.push(...checkHeaders('request query params', wantQuery, gotQuery))
+    if (wantQuery.length > 0 && gotQuery.length > 0)
+      errors.push(...checkHeaders('request query params', wantQuery, gotQuery))
   }
   const want = expected?.requests ?? []
   const got = actual?.requests ?? []
-  if (want.length !== got.length) errors.push(`expecting ${want.length} request messages to be described but instead got ${got.length}`)
+  if (want.length !== got.length)
+    errors.push(`expecting ${want.length} request messages to be described but instead got ${got.length}`)
   for (let i = 0; i < want.length && i < got.length; i++) {
     if (lookupAnyType(got[i].type_url) === undefined) {
       errors.push(`request #${i + 1}: unknown type ${JSON.stringify(got[i].type_url)}`)
@@ -100,27 +130,38 @@ function checkRequestInfo(expected: RequestInfoValue | undefined, actual: Reques
 
 function checkPayloads(expected: Payload[], actual: Payload[]): string[] {
   const errors: string[] = []
-  if (expected.length !== actual.length) errors.push(`expecting ${expected.length} response messages but instead got ${actual.length}`)
+  if (expected.length !== actual.length)
+    errors.push(`expecting ${expected.length} response messages but instead got ${actual.length}`)
   for (let i = 0; i < expected.length && i < actual.length; i++) {
     const want = Buffer.from(expected[i].data)
     const got = Buffer.from(actual[i].data)
-    if (!want.equals(got)) errors.push(`response #${i + 1}: expecting data ${want.toString('hex')}, got ${got.toString('hex')}`)
+    if (!want.equals(got))
+      errors.push(`response #${i + 1}: expecting data ${want.toString('hex')}, got ${got.toString('hex')}`)
     errors.push(...checkRequestInfo(expected[i].requestInfo, actual[i].requestInfo, i === 0))
   }
   return errors
 }
 
-function checkError(expected: ExpectedError | undefined, actual: ClientResult['error'], otherCodes: number[]): string[] {
+function checkError(
+  expected: ExpectedError | undefined,
+  actual: ClientResult['error'],
+  otherCodes: number[],
+): string[] {
   if (expected === undefined && actual === undefined) return []
-  if (expected === undefined) return [`received an unexpected error: code ${codeText(actual!.code)}, message ${JSON.stringify(actual!.message)}`]
+  if (expected === undefined)
+    return [`received an unexpected error: code ${codeText(actual!.code)}, message ${JSON.stringify(actual!.message)}`]
   if (actual === undefined) return ['expecting an error but received none']
   const errors: string[] = []
   if (expected.code !== actual.code && !otherCodes.includes(actual.code)) {
     const allowed = [expected.code, ...otherCodes].map(codeText).join(' or ')
-    errors.push(`actual error {code: ${codeText(actual.code)}, message: ${JSON.stringify(actual.message)}} does not match expected code ${allowed}`)
+    errors.push(
+      `actual error {code: ${codeText(actual.code)}, message: ${JSON.stringify(actual.message)}} does not match expected code ${allowed}`,
+    )
   }
   if (expected.message !== undefined && expected.message !== actual.message) {
-    errors.push(`actual error {code: ${codeText(actual.code)}, message: ${JSON.stringify(actual.message)}} does not match expected message ${JSON.stringify(expected.message)}`)
+    errors.push(
+      `actual error {code: ${codeText(actual.code)}, message: ${JSON.stringify(actual.message)}} does not match expected message ${JSON.stringify(expected.message)}`,
+    )
   }
   if (expected.details.length !== actual.details.length) {
     errors.push(`actual error contain ${actual.details.length} details; expecting ${expected.details.length}`)
@@ -139,7 +180,9 @@ function checkError(expected: ExpectedError | undefined, actual: ClientResult['e
       }
       errors.push(...checkRequestInfo(readRequestInfo(RequestInfo.decode(want.value)), gotInfo, true))
     } else if (anyText(want) !== anyText(got)) {
-      errors.push(`actual error detail #${i + 1} does not match expected error detail:\n  wanted ${anyText(want)}\n  got    ${anyText(got)}`)
+      errors.push(
+        `actual error detail #${i + 1} does not match expected error detail:\n  wanted ${anyText(want)}\n  got    ${anyText(got)}`,
+      )
     }
   }
   return errors
@@ -168,9 +211,10 @@ export function assertResult(c: ConformanceCase, actual: ClientResult): string[]
     errors.push(...checkHeaders('response trailers', expected.responseTrailers, actual.responseTrailers))
   }
   if (expected.httpStatusCode !== undefined && expected.httpStatusCode !== actual.httpStatusCode) {
-    errors.push(`actual HTTP status code does not match: wanted ${expected.httpStatusCode}; got ${actual.httpStatusCode}`)
+    errors.push(
+      `actual HTTP status code does not match: wanted ${expected.httpStatusCode}; got ${actual.httpStatusCode}`,
+    )
   }
   errors.push(...actual.feedback)
   return errors
 }
-

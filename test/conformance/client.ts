@@ -1,9 +1,31 @@
 import * as zlib from 'node:zlib'
 import type protobuf from 'protobufjs'
-import { checkLambdaResult, createLambdaContext, functionErrorResponse, toLambdaEvent, type OutgoingHttpResponse } from '../../src/dev-server/lambda-event.js'
+import {
+  checkLambdaResult,
+  createLambdaContext,
+  functionErrorResponse,
+  toLambdaEvent,
+  type OutgoingHttpResponse,
+} from '../../src/dev-server/lambda-event.js'
 import type { EventShape } from '../../src/event.js'
-import { AnyType, ConformanceService, StatusType, anyTypeName, conformanceRoot, typeUrlPrefix, type AnyMessage, type HeaderMessage } from './schema.js'
-import { readPayload, type ConformanceCase, type ExpectedError, type MessageContents, type Payload, type RawRequest } from './suites.js'
+import {
+  AnyType,
+  ConformanceService,
+  StatusType,
+  anyTypeName,
+  conformanceRoot,
+  typeUrlPrefix,
+  type AnyMessage,
+  type HeaderMessage,
+} from './schema.js'
+import {
+  readPayload,
+  type ConformanceCase,
+  type ExpectedError,
+  type MessageContents,
+  type Payload,
+  type RawRequest,
+} from './suites.js'
 import { checkNoDuplicateKeys, isValidFieldName, isValidFieldValue, parseRawBase64 } from './wire.js'
 
 /**
@@ -32,21 +54,44 @@ export interface ClientResult {
 export type LambdaFunction = (event: any, context: any) => Promise<unknown>
 
 const codeNames = [
-  'ok', 'canceled', 'unknown', 'invalid_argument', 'deadline_exceeded', 'not_found', 'already_exists', 'permission_denied',
-  'resource_exhausted', 'failed_precondition', 'aborted', 'out_of_range', 'unimplemented', 'internal', 'unavailable',
-  'data_loss', 'unauthenticated',
+  'ok',
+  'canceled',
+  'unknown',
+  'invalid_argument',
+  'deadline_exceeded',
+  'not_found',
+  'already_exists',
+  'permission_denied',
+  'resource_exhausted',
+  'failed_precondition',
+  'aborted',
+  'out_of_range',
+  'unimplemented',
+  'internal',
+  'unavailable',
+  'data_loss',
+  'unauthenticated',
 ]
 const Code = { UNKNOWN: 2, INTERNAL: 13, UNIMPLEMENTED: 12, UNAVAILABLE: 14, UNAUTHENTICATED: 16, PERMISSION_DENIED: 7 }
 
 /** The code a client infers from an HTTP status without an RPC status (gRPC's table, as connect-go uses it). */
 export function httpToCode(status: number): number {
   switch (status) {
-    case 400: return Code.INTERNAL
-    case 401: return Code.UNAUTHENTICATED
-    case 403: return Code.PERMISSION_DENIED
-    case 404: return Code.UNIMPLEMENTED
-    case 429: case 502: case 503: case 504: return Code.UNAVAILABLE
-    default: return Code.UNKNOWN
+    case 400:
+      return Code.INTERNAL
+    case 401:
+      return Code.UNAUTHENTICATED
+    case 403:
+      return Code.PERMISSION_DENIED
+    case 404:
+      return Code.UNIMPLEMENTED
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return Code.UNAVAILABLE
+    default:
+      return Code.UNKNOWN
   }
 }
 
@@ -84,7 +129,7 @@ function queryEscape(text: string): string {
     const c = String.fromCharCode(byte)
     if (/[A-Za-z0-9\-_.~]/.test(c)) out += c
     else if (c === ' ') out += '+'
-    else out += '%' + byte.toString(16).toUpperCase().padStart(2, '0')
+    else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
   }
   return out
 }
@@ -116,7 +161,8 @@ export function buildRequest(c: ConformanceCase, deadline: number | undefined): 
   const gzip = c.compression === 'gzip'
   const remainingMs = deadline === undefined ? undefined : Math.max(0, deadline - Date.now())
   const custom = () => {
-    for (const header of c.requestHeaders) for (const value of header.value) headers.push([canonicalHeaderName(header.name), value])
+    for (const header of c.requestHeaders)
+      for (const value of header.value) headers.push([canonicalHeaderName(header.name), value])
   }
 
   if (c.protocol === 'grpc-web') {
@@ -129,9 +175,14 @@ export function buildRequest(c: ConformanceCase, deadline: number | undefined): 
     return { method: 'POST', url: path, headers, body }
   }
 
-  const timeout = remainingMs === undefined ? [] : [['Connect-Timeout-Ms', String(Math.floor(remainingMs))] as [string, string]]
+  const timeout =
+    remainingMs === undefined ? [] : [['Connect-Timeout-Ms', String(Math.floor(remainingMs))] as [string, string]]
   if (c.streamType === 'STREAM_TYPE_SERVER_STREAM') {
-    headers.push(['Content-Type', `application/connect+${c.codec}`], ['Connect-Protocol-Version', '1'], ['User-Agent', userAgent])
+    headers.push(
+      ['Content-Type', `application/connect+${c.codec}`],
+      ['Connect-Protocol-Version', '1'],
+      ['User-Agent', userAgent],
+    )
     if (gzip) headers.push(['Connect-Content-Encoding', 'gzip'], ['Connect-Accept-Encoding', 'gzip'])
     headers.push(...timeout)
     custom()
@@ -140,7 +191,10 @@ export function buildRequest(c: ConformanceCase, deadline: number | undefined): 
   }
 
   if (c.useGet) {
-    const params: [string, string][] = [['connect', 'v1'], ['encoding', c.codec]]
+    const params: [string, string][] = [
+      ['connect', 'v1'],
+      ['encoding', c.codec],
+    ]
     let value: Uint8Array = message
     if (gzip) {
       value = zlib.gzipSync(message)
@@ -192,7 +246,8 @@ function messageContents(contents: MessageContents | undefined): Uint8Array {
   let data: Uint8Array
   if (contents.binary !== undefined) data = Buffer.from(contents.binary, 'base64')
   else if (contents.text !== undefined) data = Buffer.from(contents.text, 'utf8')
-  else if (contents.binaryMessage !== undefined) data = (AnyType.fromObject(contents.binaryMessage) as unknown as AnyMessage).value ?? new Uint8Array(0)
+  else if (contents.binaryMessage !== undefined)
+    data = (AnyType.fromObject(contents.binaryMessage) as unknown as AnyMessage).value ?? new Uint8Array(0)
   else data = new Uint8Array(0)
   return compress(data, contents.compression)
 }
@@ -233,7 +288,10 @@ export async function invokeLambda(
   shape: EventShape,
   lambdaTimeoutMs: number,
 ): Promise<{ response: OutgoingHttpResponse; feedback: string[] }> {
-  const event = toLambdaEvent({ method: request.method, url: request.url, headers: request.headers, body: request.body }, shape)
+  const event = toLambdaEvent(
+    { method: request.method, url: request.url, headers: request.headers, body: request.body },
+    shape,
+  )
   let result: unknown
   try {
     result = await lambda(event, createLambdaContext(lambdaTimeoutMs))
@@ -241,7 +299,11 @@ export async function invokeLambda(
     return { response: functionErrorResponse(shape), feedback: [`the function threw: ${(error as Error).message}`] }
   }
   const checked = checkLambdaResult(result, shape)
-  if (!checked.ok) return { response: functionErrorResponse(shape), feedback: [`the ${shape} front door rejects the result: ${checked.reason}`] }
+  if (!checked.ok)
+    return {
+      response: functionErrorResponse(shape),
+      feedback: [`the ${shape} front door rejects the result: ${checked.reason}`],
+    }
   return { response: checked.response, feedback: checked.notes.map((note) => `front door: ${note}`) }
 }
 
@@ -268,7 +330,8 @@ class HeaderMap {
 
 function mergeInto(target: HeaderMessage[], extra: HeaderMessage[]): HeaderMessage[] {
   const merged = new Map<string, string[]>()
-  for (const h of [...target, ...extra]) merged.set(h.name.toLowerCase(), [...(merged.get(h.name.toLowerCase()) ?? []), ...h.value])
+  for (const h of [...target, ...extra])
+    merged.set(h.name.toLowerCase(), [...(merged.get(h.name.toLowerCase()) ?? []), ...h.value])
   return [...merged].map(([name, value]) => ({ name, value }))
 }
 
@@ -292,8 +355,12 @@ export function readResponse(c: ConformanceCase, response: OutgoingHttpResponse)
   for (const [name, value] of response.headers) headers.add(name, value)
   const feedback: string[] = []
   for (const [name, value] of response.headers) {
-    if (!isValidFieldName(name)) feedback.push(`response header name ${JSON.stringify(name)} is not a valid HTTP field name`)
-    if (!isValidFieldValue(value)) feedback.push(`response header ${name} has a value that is not a valid HTTP field value: ${JSON.stringify(value)}`)
+    if (!isValidFieldName(name))
+      feedback.push(`response header name ${JSON.stringify(name)} is not a valid HTTP field name`)
+    if (!isValidFieldValue(value))
+      feedback.push(
+        `response header ${name} has a value that is not a valid HTTP field value: ${JSON.stringify(value)}`,
+      )
   }
   let result: ClientResult
   if (c.protocol === 'grpc-web') result = readGrpcWeb(c, response, headers, feedback)
@@ -329,7 +396,14 @@ function errorResult(
   responseHeaders: HeaderMessage[] = [],
   responseTrailers: HeaderMessage[] = [],
 ): ClientResult {
-  return { responseHeaders, responseTrailers, payloads: [], error: { code, message, details: [] }, httpStatusCode: status, feedback }
+  return {
+    responseHeaders,
+    responseTrailers,
+    payloads: [],
+    error: { code, message, details: [] },
+    httpStatusCode: status,
+    feedback,
+  }
 }
 
 function connectCodec(contentType: string, prefix: string): string | undefined {
@@ -341,10 +415,17 @@ function sameCodec(responseCodec: string, requestCodec: string): boolean {
   return responseCodec === requestCodec || (requestCodec === 'json' && responseCodec === 'json; charset=utf-8')
 }
 
-function readConnectUnary(c: ConformanceCase, response: OutgoingHttpResponse, headers: HeaderMap, feedback: string[]): ClientResult {
+function readConnectUnary(
+  c: ConformanceCase,
+  response: OutgoingHttpResponse,
+  headers: HeaderMap,
+  feedback: string[],
+): ClientResult {
   const status = response.status
   const responseHeaders = headers.toHeaders((name) => name.startsWith('trailer-'))
-  const responseTrailers = headers.toHeaders((name) => !name.startsWith('trailer-')).map((h) => ({ name: h.name.slice('trailer-'.length), value: h.value }))
+  const responseTrailers = headers
+    .toHeaders((name) => !name.startsWith('trailer-'))
+    .map((h) => ({ name: h.name.slice('trailer-'.length), value: h.value }))
   const contentType = headers.get('content-type') ?? ''
   const encoding = headers.get('content-encoding')
   const meta = () => mergeInto(responseHeaders, responseTrailers)
@@ -355,8 +436,24 @@ function readConnectUnary(c: ConformanceCase, response: OutgoingHttpResponse, he
     }
   } else {
     const codec = connectCodec(contentType, 'application/')
-    if (codec === undefined) return errorResult(Code.UNKNOWN, `invalid content-type ${JSON.stringify(contentType)}`, status, feedback, [], meta())
-    if (!sameCodec(codec, c.codec)) return errorResult(Code.INTERNAL, `invalid content-type ${JSON.stringify(contentType)}`, status, feedback, [], meta())
+    if (codec === undefined)
+      return errorResult(
+        Code.UNKNOWN,
+        `invalid content-type ${JSON.stringify(contentType)}`,
+        status,
+        feedback,
+        [],
+        meta(),
+      )
+    if (!sameCodec(codec, c.codec))
+      return errorResult(
+        Code.INTERNAL,
+        `invalid content-type ${JSON.stringify(contentType)}`,
+        status,
+        feedback,
+        [],
+        meta(),
+      )
   }
   if (encoding !== undefined && encoding !== 'identity' && !accepted.includes(encoding)) {
     return errorResult(Code.INTERNAL, `unknown encoding ${JSON.stringify(encoding)}`, status, feedback, [], meta())
@@ -365,7 +462,14 @@ function readConnectUnary(c: ConformanceCase, response: OutgoingHttpResponse, he
   try {
     if (encoding !== undefined && encoding !== 'identity' && body.byteLength > 0) body = decompress(body, encoding)
   } catch (error) {
-    return errorResult(Code.INTERNAL, `client: cannot decompress the response: ${(error as Error).message}`, status, feedback, [], meta())
+    return errorResult(
+      Code.INTERNAL,
+      `client: cannot decompress the response: ${(error as Error).message}`,
+      status,
+      feedback,
+      [],
+      meta(),
+    )
   }
   if (status !== 200) {
     const text = Buffer.from(body).toString('utf8')
@@ -374,7 +478,13 @@ function readConnectUnary(c: ConformanceCase, response: OutgoingHttpResponse, he
     return { responseHeaders: [], responseTrailers: meta(), payloads: [], error, httpStatusCode: status, feedback }
   }
   try {
-    return { responseHeaders, responseTrailers, payloads: [decodeResponseMessage(c, body)], httpStatusCode: status, feedback }
+    return {
+      responseHeaders,
+      responseTrailers,
+      payloads: [decodeResponseMessage(c, body)],
+      httpStatusCode: status,
+      feedback,
+    }
   } catch (error) {
     if (error instanceof ClientError) return errorResult(error.code, error.message, status, feedback, [], meta())
     throw error
@@ -389,7 +499,8 @@ function parseConnectErrorJson(text: string, status: number): ExpectedError & { 
   } catch {
     return { code: httpToCode(status), message: `HTTP status ${status}`, details: [] }
   }
-  if (typeof json !== 'object' || json === null) return { code: httpToCode(status), message: `HTTP status ${status}`, details: [] }
+  if (typeof json !== 'object' || json === null)
+    return { code: httpToCode(status), message: `HTTP status ${status}`, details: [] }
   let code = httpToCode(status)
   if (json.code !== undefined) {
     const index = codeNames.indexOf(json.code)
@@ -416,18 +527,25 @@ function readFrames(body: Uint8Array): Frame[] {
     if (body.byteLength - offset < 5) throw new ClientError(Code.INTERNAL, 'protocol error: incomplete envelope header')
     const flags = body[offset]
     const length = Buffer.from(body.buffer, body.byteOffset + offset + 1, 4).readUInt32BE(0)
-    if (body.byteLength - offset - 5 < length) throw new ClientError(Code.INTERNAL, `protocol error: envelope of ${length} bytes is cut short`)
+    if (body.byteLength - offset - 5 < length)
+      throw new ClientError(Code.INTERNAL, `protocol error: envelope of ${length} bytes is cut short`)
     frames.push({ flags, data: body.subarray(offset + 5, offset + 5 + length) })
     offset += 5 + length
   }
   return frames
 }
 
-function readGrpcWeb(c: ConformanceCase, response: OutgoingHttpResponse, headers: HeaderMap, feedback: string[]): ClientResult {
+function readGrpcWeb(
+  c: ConformanceCase,
+  response: OutgoingHttpResponse,
+  headers: HeaderMap,
+  feedback: string[],
+): ClientResult {
   const status = response.status
   if (status !== 200) return errorResult(httpToCode(status), `HTTP status ${status}`, status, feedback)
   const contentType = headers.get('content-type') ?? ''
-  const validType = contentType === `application/grpc-web+${c.codec}` || (c.codec === 'proto' && contentType === 'application/grpc-web')
+  const validType =
+    contentType === `application/grpc-web+${c.codec}` || (c.codec === 'proto' && contentType === 'application/grpc-web')
   if (!validType) {
     const code = contentType.startsWith('application/grpc-web') ? Code.INTERNAL : Code.UNKNOWN
     return errorResult(code, `invalid content-type ${JSON.stringify(contentType)}`, status, feedback)
@@ -446,10 +564,26 @@ function readGrpcWeb(c: ConformanceCase, response: OutgoingHttpResponse, headers
     const error = grpcStatusError(headers)
     const responseHeaders = [{ name: 'content-type', value: [contentType] }]
     if (error === undefined) {
-      if (unary) return errorResult(Code.UNIMPLEMENTED, 'unary response has zero messages', status, feedback, [], mergeInto(responseHeaders, trailers))
+      if (unary)
+        return errorResult(
+          Code.UNIMPLEMENTED,
+          'unary response has zero messages',
+          status,
+          feedback,
+          [],
+          mergeInto(responseHeaders, trailers),
+        )
       return { responseHeaders, responseTrailers: trailers, payloads: [], httpStatusCode: status, feedback }
     }
-    if (unary) return { responseHeaders: [], responseTrailers: mergeInto(responseHeaders, trailers), payloads: [], error, httpStatusCode: status, feedback }
+    if (unary)
+      return {
+        responseHeaders: [],
+        responseTrailers: mergeInto(responseHeaders, trailers),
+        payloads: [],
+        error,
+        httpStatusCode: status,
+        feedback,
+      }
     return { responseHeaders, responseTrailers: trailers, payloads: [], error, httpStatusCode: status, feedback }
   }
 
@@ -458,39 +592,64 @@ function readGrpcWeb(c: ConformanceCase, response: OutgoingHttpResponse, headers
   let trailerBlock: HeaderMap | undefined
   try {
     for (const frame of readFrames(response.body)) {
-      if (trailerBlock !== undefined) throw new ClientError(Code.INTERNAL, 'protocol error: data after the trailer frame')
+      if (trailerBlock !== undefined)
+        throw new ClientError(Code.INTERNAL, 'protocol error: data after the trailer frame')
       if ((frame.flags & 0x80) !== 0) {
-        if ((frame.flags & ~0x81) !== 0) throw new ClientError(Code.INTERNAL, `protocol error: invalid trailer frame flags 0x${frame.flags.toString(16)}`)
+        if ((frame.flags & ~0x81) !== 0)
+          throw new ClientError(
+            Code.INTERNAL,
+            `protocol error: invalid trailer frame flags 0x${frame.flags.toString(16)}`,
+          )
         let data = frame.data
         if ((frame.flags & 1) !== 0) {
-          if (encoding === undefined || encoding === 'identity') throw new ClientError(Code.INTERNAL, 'protocol error: compressed trailers without grpc-encoding')
+          if (encoding === undefined || encoding === 'identity')
+            throw new ClientError(Code.INTERNAL, 'protocol error: compressed trailers without grpc-encoding')
           data = decompress(data, encoding)
         }
         trailerBlock = examineGrpcWebTrailers(Buffer.from(data).toString('latin1'), feedback)
         checkGrpcStatus(trailerBlock, feedback)
         continue
       }
-      if (frame.flags !== 0 && frame.flags !== 1) throw new ClientError(Code.INTERNAL, `protocol error: invalid frame flags 0x${frame.flags.toString(16)}`)
+      if (frame.flags !== 0 && frame.flags !== 1)
+        throw new ClientError(Code.INTERNAL, `protocol error: invalid frame flags 0x${frame.flags.toString(16)}`)
       let data = frame.data
       if (frame.flags === 1) {
-        if (encoding === undefined || encoding === 'identity') throw new ClientError(Code.INTERNAL, 'protocol error: compressed message without grpc-encoding')
+        if (encoding === undefined || encoding === 'identity')
+          throw new ClientError(Code.INTERNAL, 'protocol error: compressed message without grpc-encoding')
         data = decompress(data, encoding)
       }
       payloads.push(decodeResponseMessage(c, data))
     }
-    if (trailerBlock === undefined) throw new ClientError(Code.INTERNAL, 'protocol error: no trailer frame and no grpc-status')
+    if (trailerBlock === undefined)
+      throw new ClientError(Code.INTERNAL, 'protocol error: no trailer frame and no grpc-status')
   } catch (error) {
     if (!(error instanceof ClientError)) throw error
-    return { responseHeaders, responseTrailers: [], payloads, error: { code: error.code, message: error.message, details: [] }, httpStatusCode: status, feedback }
+    return {
+      responseHeaders,
+      responseTrailers: [],
+      payloads,
+      error: { code: error.code, message: error.message, details: [] },
+      httpStatusCode: status,
+      feedback,
+    }
   }
-  const responseTrailers = trailerBlock.toHeaders((name) => name === 'grpc-status' || name === 'grpc-message' || name === 'grpc-status-details-bin')
+  const responseTrailers = trailerBlock.toHeaders(
+    (name) => name === 'grpc-status' || name === 'grpc-message' || name === 'grpc-status-details-bin',
+  )
   let error = grpcStatusError(trailerBlock)
   if (unary) {
     if (error === undefined && payloads.length !== 1) {
       error = { code: Code.UNIMPLEMENTED, message: `unary response has ${payloads.length} messages`, details: [] }
     }
     if (error !== undefined) {
-      return { responseHeaders: [], responseTrailers: mergeInto(responseHeaders, responseTrailers), payloads: [], error, httpStatusCode: status, feedback }
+      return {
+        responseHeaders: [],
+        responseTrailers: mergeInto(responseHeaders, responseTrailers),
+        payloads: [],
+        error,
+        httpStatusCode: status,
+        feedback,
+      }
     }
   }
   return { responseHeaders, responseTrailers, payloads, error, httpStatusCode: status, feedback }
@@ -501,7 +660,8 @@ function grpcStatusError(fields: HeaderMap): (ExpectedError & { message: string 
   const statusText = fields.get('grpc-status')
   if (statusText === undefined) return { code: Code.INTERNAL, message: 'protocol error: no grpc-status', details: [] }
   const code = Number(statusText)
-  if (!/^\d+$/.test(statusText) || code > 16) return { code: Code.UNKNOWN, message: `invalid grpc-status ${JSON.stringify(statusText)}`, details: [] }
+  if (!/^\d+$/.test(statusText) || code > 16)
+    return { code: Code.UNKNOWN, message: `invalid grpc-status ${JSON.stringify(statusText)}`, details: [] }
   if (code === 0) return undefined
   const message = decodeGrpcMessage(fields.get('grpc-message') ?? '')
   const details: AnyMessage[] = []
@@ -509,7 +669,8 @@ function grpcStatusError(fields: HeaderMap): (ExpectedError & { message: string 
   if (detailsBin !== undefined) {
     try {
       const decoded = StatusType.decode(Buffer.from(detailsBin, 'base64')) as any
-      for (const any of decoded.details ?? []) details.push({ type_url: any.type_url, value: any.value ?? new Uint8Array(0) })
+      for (const any of decoded.details ?? [])
+        details.push({ type_url: any.type_url, value: any.value ?? new Uint8Array(0) })
     } catch {
       return { code: Code.INTERNAL, message: 'client: unreadable grpc-status-details-bin', details: [] }
     }
@@ -531,28 +692,57 @@ function decodeGrpcMessage(text: string): string {
   return Buffer.from(bytes).toString('utf8')
 }
 
-function readConnectStream(c: ConformanceCase, response: OutgoingHttpResponse, headers: HeaderMap, feedback: string[]): ClientResult {
+function readConnectStream(
+  c: ConformanceCase,
+  response: OutgoingHttpResponse,
+  headers: HeaderMap,
+  feedback: string[],
+): ClientResult {
   const status = response.status
-  if (status !== 200) return errorResult(httpToCode(status), `HTTP status ${status}`, status, feedback, headers.toHeaders())
+  if (status !== 200)
+    return errorResult(httpToCode(status), `HTTP status ${status}`, status, feedback, headers.toHeaders())
   const contentType = headers.get('content-type') ?? ''
   const codec = connectCodec(contentType, 'application/connect+')
-  if (codec === undefined) return errorResult(Code.UNKNOWN, `invalid content-type ${JSON.stringify(contentType)}`, status, feedback, headers.toHeaders())
-  if (codec !== c.codec) return errorResult(Code.INTERNAL, `invalid content-type ${JSON.stringify(contentType)}`, status, feedback, headers.toHeaders())
+  if (codec === undefined)
+    return errorResult(
+      Code.UNKNOWN,
+      `invalid content-type ${JSON.stringify(contentType)}`,
+      status,
+      feedback,
+      headers.toHeaders(),
+    )
+  if (codec !== c.codec)
+    return errorResult(
+      Code.INTERNAL,
+      `invalid content-type ${JSON.stringify(contentType)}`,
+      status,
+      feedback,
+      headers.toHeaders(),
+    )
   const encoding = headers.get('connect-content-encoding')
   const accepted = c.compression === 'gzip' ? ['gzip'] : []
   if (encoding !== undefined && encoding !== 'identity' && !accepted.includes(encoding)) {
-    return errorResult(Code.INTERNAL, `unknown encoding ${JSON.stringify(encoding)}`, status, feedback, headers.toHeaders())
+    return errorResult(
+      Code.INTERNAL,
+      `unknown encoding ${JSON.stringify(encoding)}`,
+      status,
+      feedback,
+      headers.toHeaders(),
+    )
   }
   const responseHeaders = headers.toHeaders()
   const payloads: Payload[] = []
   let endStream: { error?: ExpectedError & { message: string }; trailers: HeaderMessage[] } | undefined
   try {
     for (const frame of readFrames(response.body)) {
-      if (endStream !== undefined) throw new ClientError(Code.INTERNAL, 'protocol error: data after the end-stream message')
+      if (endStream !== undefined)
+        throw new ClientError(Code.INTERNAL, 'protocol error: data after the end-stream message')
       let data = frame.data
-      if ((frame.flags & ~0x03) !== 0) throw new ClientError(Code.INTERNAL, `protocol error: invalid frame flags 0x${frame.flags.toString(16)}`)
+      if ((frame.flags & ~0x03) !== 0)
+        throw new ClientError(Code.INTERNAL, `protocol error: invalid frame flags 0x${frame.flags.toString(16)}`)
       if ((frame.flags & 1) !== 0) {
-        if (encoding === undefined || encoding === 'identity') throw new ClientError(Code.INTERNAL, 'protocol error: compressed message without connect-content-encoding')
+        if (encoding === undefined || encoding === 'identity')
+          throw new ClientError(Code.INTERNAL, 'protocol error: compressed message without connect-content-encoding')
         data = decompress(data, encoding)
       }
       if ((frame.flags & 2) !== 0) {
@@ -566,9 +756,23 @@ function readConnectStream(c: ConformanceCase, response: OutgoingHttpResponse, h
     if (endStream === undefined) throw new ClientError(Code.INTERNAL, 'protocol error: missing end-stream message')
   } catch (error) {
     if (!(error instanceof ClientError)) throw error
-    return { responseHeaders, responseTrailers: [], payloads, error: { code: error.code, message: error.message, details: [] }, httpStatusCode: status, feedback }
+    return {
+      responseHeaders,
+      responseTrailers: [],
+      payloads,
+      error: { code: error.code, message: error.message, details: [] },
+      httpStatusCode: status,
+      feedback,
+    }
   }
-  return { responseHeaders, responseTrailers: endStream.trailers, payloads, error: endStream.error, httpStatusCode: status, feedback }
+  return {
+    responseHeaders,
+    responseTrailers: endStream.trailers,
+    payloads,
+    error: endStream.error,
+    httpStatusCode: status,
+    feedback,
+  }
 }
 
 function parseEndStream(text: string): { error?: ExpectedError & { message: string }; trailers: HeaderMessage[] } {
@@ -600,15 +804,21 @@ function examineConnectError(text: string, what: string, feedback: string[]): vo
     switch (key) {
       case 'code':
         hasCode = true
-        if (typeof value !== 'string') feedback.push(`${what}: value for key "code" is a ${typeof value} instead of a string`)
-        else if (codeNames.indexOf(value) <= 0) feedback.push(`${what}: value for key "code" is not a recognized error code name: ${JSON.stringify(value)}`)
+        if (typeof value !== 'string')
+          feedback.push(`${what}: value for key "code" is a ${typeof value} instead of a string`)
+        else if (codeNames.indexOf(value) <= 0)
+          feedback.push(`${what}: value for key "code" is not a recognized error code name: ${JSON.stringify(value)}`)
         break
       case 'message':
-        if (typeof value !== 'string') feedback.push(`${what}: value for key "message" is a ${typeof value} instead of a string`)
+        if (typeof value !== 'string')
+          feedback.push(`${what}: value for key "message" is a ${typeof value} instead of a string`)
         break
       case 'details':
         if (!Array.isArray(value)) feedback.push(`${what}: value for key "details" is not an array`)
-        else value.forEach((detail: unknown, i: number) => examineConnectErrorDetail(detail, `${what}: details[${i}]`, feedback))
+        else
+          value.forEach((detail: unknown, i: number) =>
+            examineConnectErrorDetail(detail, `${what}: details[${i}]`, feedback),
+          )
         break
       default:
         feedback.push(`${what}: invalid key ${JSON.stringify(key)}`)
@@ -629,7 +839,8 @@ function examineConnectErrorDetail(detail: unknown, what: string, feedback: stri
     switch (key) {
       case 'type':
         if (typeof item !== 'string') feedback.push(`${what}: value for key "type" is not a string`)
-        else if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(item)) feedback.push(`${what}: value for key "type", ${JSON.stringify(item)}, is not a valid type name`)
+        else if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(item))
+          feedback.push(`${what}: value for key "type", ${JSON.stringify(item)}, is not a valid type name`)
         break
       case 'value': {
         if (typeof item !== 'string') {
@@ -637,7 +848,8 @@ function examineConnectErrorDetail(detail: unknown, what: string, feedback: stri
           break
         }
         const decoded = parseRawBase64(item)
-        if (decoded.error !== undefined) feedback.push(`${what}: value for key "value", ${JSON.stringify(item)}, ${decoded.error}`)
+        if (decoded.error !== undefined)
+          feedback.push(`${what}: value for key "value", ${JSON.stringify(item)}, ${decoded.error}`)
         value = decoded.bytes
         break
       }
@@ -652,10 +864,14 @@ function examineConnectErrorDetail(detail: unknown, what: string, feedback: stri
   if (record.debug !== undefined && record.debug !== null && typeof record.type === 'string' && value !== undefined) {
     try {
       const type = conformanceRoot.lookupType(record.type)
-      const fromValue = JSON.stringify(type.toObject(type.decode(value), { json: true, longs: String, enums: String, bytes: String }))
+      const fromValue = JSON.stringify(
+        type.toObject(type.decode(value), { json: true, longs: String, enums: String, bytes: String }),
+      )
       const debug = record.debug as Record<string, unknown>
-      const { ['@type']: _ignored, ...fields } = debug
-      const fromDebug = JSON.stringify(type.toObject(type.fromObject(fields), { json: true, longs: String, enums: String, bytes: String }))
+      const { '@type': _ignored, ...fields } = debug
+      const fromDebug = JSON.stringify(
+        type.toObject(type.fromObject(fields), { json: true, longs: String, enums: String, bytes: String }),
+      )
       if (fromValue !== fromDebug) feedback.push(`${what}: debug data does not match value`)
     } catch (error) {
       feedback.push(`${what}: could not check debug data: ${(error as Error).message}`)
@@ -690,7 +906,8 @@ function examineConnectEndStream(text: string, feedback: string[]): void {
   for (const key of Object.keys(json).sort()) {
     const value = json[key]
     if (key === 'error') {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) feedback.push(`${what}: value for key "error" is not an object`)
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        feedback.push(`${what}: value for key "error" is not an object`)
       else examineConnectError(JSON.stringify(value), 'connect error JSON', feedback)
     } else if (key === 'metadata') {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -698,14 +915,17 @@ function examineConnectEndStream(text: string, feedback: string[]): void {
         continue
       }
       for (const [name, values] of Object.entries(value)) {
-        if (!isValidFieldName(name)) feedback.push(`${what}: metadata[${JSON.stringify(name)}]: not a valid HTTP field name`)
+        if (!isValidFieldName(name))
+          feedback.push(`${what}: metadata[${JSON.stringify(name)}]: not a valid HTTP field name`)
         if (!Array.isArray(values)) {
           feedback.push(`${what}: metadata[${JSON.stringify(name)}]: not an array of strings`)
           continue
         }
         values.forEach((v, i) => {
-          if (typeof v !== 'string') feedback.push(`${what}: metadata[${JSON.stringify(name)}]: value #${i + 1} is not a string`)
-          else if (!isValidFieldValue(v)) feedback.push(`${what}: metadata[${JSON.stringify(name)}]: value #${i + 1} is not a valid HTTP field value`)
+          if (typeof v !== 'string')
+            feedback.push(`${what}: metadata[${JSON.stringify(name)}]: value #${i + 1} is not a string`)
+          else if (!isValidFieldValue(v))
+            feedback.push(`${what}: metadata[${JSON.stringify(name)}]: value #${i + 1} is not a valid HTTP field value`)
         })
       }
     } else {
@@ -749,8 +969,10 @@ function examineGrpcWebTrailers(block: string, feedback: string[]): HeaderMap {
     const key = line.slice(0, colon)
     const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '')
     if (!isValidFieldName(key)) feedback.push(`grpc-web trailers include invalid field name: ${JSON.stringify(line)}`)
-    if (key !== key.toLowerCase()) feedback.push(`grpc-web trailers include non-lower-case field key: ${JSON.stringify(key)}`)
-    if (!isValidFieldValue(value)) feedback.push(`grpc-web trailers include invalid field value: ${JSON.stringify(line)}`)
+    if (key !== key.toLowerCase())
+      feedback.push(`grpc-web trailers include non-lower-case field key: ${JSON.stringify(key)}`)
+    if (!isValidFieldValue(value))
+      feedback.push(`grpc-web trailers include invalid field value: ${JSON.stringify(line)}`)
     fields.add(key, value)
   })
   if (blank > 0) feedback.push('grpc-web trailers include blank lines')
@@ -781,10 +1003,12 @@ function checkGrpcStatus(fields: HeaderMap, feedback: string[]): void {
   let code: number | undefined
   if (statuses.length > 1) feedback.push(`trailers include multiple 'grpc-status' keys (${statuses.length})`)
   else if (statuses.length === 0) feedback.push(`trailers did not include 'grpc-status' key`)
-  else if (!/^-?\d+$/.test(statuses[0])) feedback.push(`trailers include invalid 'grpc-status' value ${JSON.stringify(statuses[0])}`)
+  else if (!/^-?\d+$/.test(statuses[0]))
+    feedback.push(`trailers include invalid 'grpc-status' value ${JSON.stringify(statuses[0])}`)
   else {
     code = Number(statuses[0])
-    if (code < 0 || code > 16) feedback.push(`trailers include invalid 'grpc-status' value ${code}: should be >= 0 && <= 16`)
+    if (code < 0 || code > 16)
+      feedback.push(`trailers include invalid 'grpc-status' value ${code}: should be >= 0 && <= 16`)
   }
 
   const messages = fields.values('grpc-message')
@@ -800,7 +1024,9 @@ function checkGrpcStatus(fields: HeaderMap, feedback: string[]): void {
           expectHex--
           continue
         }
-        feedback.push(`trailers include incorrectly-encoded 'grpc-message' value ${JSON.stringify(text)}: byte at position ${i} should be a hexadecimal digit`)
+        feedback.push(
+          `trailers include incorrectly-encoded 'grpc-message' value ${JSON.stringify(text)}: byte at position ${i} should be a hexadecimal digit`,
+        )
         expectHex = 0
         break
       }
@@ -809,20 +1035,28 @@ function checkGrpcStatus(fields: HeaderMap, feedback: string[]): void {
         continue
       }
       if (char < 0x20 || char > 0x7e) {
-        feedback.push(`trailers include incorrectly-encoded 'grpc-message' value ${JSON.stringify(text)}: byte at position ${i} should be percent-encoded`)
+        feedback.push(
+          `trailers include incorrectly-encoded 'grpc-message' value ${JSON.stringify(text)}: byte at position ${i} should be percent-encoded`,
+        )
         break
       }
     }
-    if (expectHex > 0) feedback.push(`trailers include incorrectly-encoded 'grpc-message' value ${JSON.stringify(text)}: incomplete percent-encoded character at the end`)
-    if (code === 0 && text !== '') feedback.push(`trailers include a non-empty 'grpc-message' value with zero/okay 'grpc-status'`)
+    if (expectHex > 0)
+      feedback.push(
+        `trailers include incorrectly-encoded 'grpc-message' value ${JSON.stringify(text)}: incomplete percent-encoded character at the end`,
+      )
+    if (code === 0 && text !== '')
+      feedback.push(`trailers include a non-empty 'grpc-message' value with zero/okay 'grpc-status'`)
     message = pathUnescape(text)
   }
 
   const detailsValues = fields.values('grpc-status-details-bin')
-  if (detailsValues.length > 1) feedback.push(`trailers include multiple 'grpc-status-details-bin' keys (${detailsValues.length})`)
+  if (detailsValues.length > 1)
+    feedback.push(`trailers include multiple 'grpc-status-details-bin' keys (${detailsValues.length})`)
   if (detailsValues.length === 0) return
   const decoded = parseRawBase64(detailsValues[0])
-  if (decoded.error !== undefined) feedback.push(`trailers include 'grpc-status-details-bin' value that ${decoded.error}`)
+  if (decoded.error !== undefined)
+    feedback.push(`trailers include 'grpc-status-details-bin' value that ${decoded.error}`)
   if (decoded.bytes === undefined) return
   let status: any
   try {
@@ -831,10 +1065,16 @@ function checkGrpcStatus(fields: HeaderMap, feedback: string[]): void {
     feedback.push(`trailers include un-parseable 'grpc-status-details-bin' value: ${(error as Error).message}`)
     return
   }
-  if (code !== undefined && status.code !== code) feedback.push(`trailers include 'grpc-status-details-bin' value that disagrees with 'grpc-status' value: ${status.code} != ${code}`)
-  if (status.code === 0 && (status.details ?? []).length > 0) feedback.push(`trailers include 'grpc-status-details-bin' value with zero/okay 'grpc-status' and non-empty details`)
+  if (code !== undefined && status.code !== code)
+    feedback.push(
+      `trailers include 'grpc-status-details-bin' value that disagrees with 'grpc-status' value: ${status.code} != ${code}`,
+    )
+  if (status.code === 0 && (status.details ?? []).length > 0)
+    feedback.push(`trailers include 'grpc-status-details-bin' value with zero/okay 'grpc-status' and non-empty details`)
   if (message !== undefined && status.message !== message) {
-    feedback.push(`trailers include 'grpc-status-details-bin' value that disagrees with 'grpc-message' value: ${JSON.stringify(status.message)} != ${JSON.stringify(message)}`)
+    feedback.push(
+      `trailers include 'grpc-status-details-bin' value that disagrees with 'grpc-message' value: ${JSON.stringify(status.message)} != ${JSON.stringify(message)}`,
+    )
   }
 }
 

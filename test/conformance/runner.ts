@@ -128,7 +128,12 @@ function describeExchange(shape: EventShape, request: HttpRequest, response: Out
   ].join('\n')
 }
 
-async function runCase(lambda: LambdaFunction, c: ConformanceCase, index: number, trace?: (text: string) => void): Promise<string[]> {
+async function runCase(
+  lambda: LambdaFunction,
+  c: ConformanceCase,
+  index: number,
+  trace?: (text: string) => void,
+): Promise<string[]> {
   let second = secondShapes[index % secondShapes.length]
   if (second === 'alb' && repeatsRequestHeader(c)) second = 'alb-multi'
   const shapes: EventShape[] = ['v2', second]
@@ -158,7 +163,11 @@ async function pool<T, R>(items: T[], limit: number, work: (item: T, index: numb
   return results
 }
 
-const indent = (text: string) => text.split('\n').map((line) => `    ${line}`).join('\n')
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n')
 
 export async function runConformance(options: RunOptions = {}): Promise<ConformanceReport> {
   const lines: string[] = []
@@ -189,7 +198,9 @@ export async function runConformance(options: RunOptions = {}): Promise<Conforma
   const lambda = options.lambda ?? (createConformanceLambda() as unknown as LambdaFunction)
 
   const suites = loadSuites(suitesDirectory)
-  const cases = suites.flatMap((suite) => suite.cases).filter((c) => options.filter === undefined || c.name.includes(options.filter))
+  const cases = suites
+    .flatMap((suite) => suite.cases)
+    .filter((c) => options.filter === undefined || c.name.includes(options.filter))
   const started = Date.now()
   const outcomes = await pool(cases, concurrency, async (c, index): Promise<CaseOutcome> => {
     let errors: string[]
@@ -216,12 +227,17 @@ export async function runConformance(options: RunOptions = {}): Promise<Conforma
       if (failed) {
         counts.knownFailing++
         report.knownFailing++
-        if (options.verbose) print(`known failure: ${outcome.name} (${outcome.knownFailing.reason}):\n${indent(outcome.errors.join('\n'))}`)
+        if (options.verbose)
+          print(
+            `known failure: ${outcome.name} (${outcome.knownFailing.reason}):\n${indent(outcome.errors.join('\n'))}`,
+          )
       } else {
         counts.failed++
         report.failed++
         report.unexpected.push(outcome.name)
-        print(`FAILED: ${outcome.name} is listed as known-failing (${outcome.knownFailing.pattern}: ${outcome.knownFailing.reason}) but passed`)
+        print(
+          `FAILED: ${outcome.name} is listed as known-failing (${outcome.knownFailing.pattern}: ${outcome.knownFailing.reason}) but passed`,
+        )
       }
     } else if (failed) {
       counts.failed++
@@ -249,7 +265,9 @@ export async function runConformance(options: RunOptions = {}): Promise<Conforma
     const reasons = suite.skipped.map((s) => `${s.count} ${s.reason}`).join('; ')
     print(`  ${suite.name.padEnd(width)}  ${parts.join(', ')}${reasons === '' ? '' : `  (skipped: ${reasons})`}`)
   }
-  print(`${report.knownFailing} failed as expected (known-failing.txt); ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  print(
+    `${report.knownFailing} failed as expected (known-failing.txt); ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  )
   print(`${report.passed} passed, ${report.failed + report.stalePatterns.length} failed, ${report.skipped} skipped`)
   return report
 }

@@ -63,7 +63,8 @@ export function canonical(type: protobuf.Type, message: Record<string, any>): Re
     if (value === null || value === undefined) continue
     if (field.map) {
       const entries = Object.keys(value).sort()
-      if (entries.length > 0) out[field.name] = Object.fromEntries(entries.map((k) => [k, canonicalValue(field, value[k])]))
+      if (entries.length > 0)
+        out[field.name] = Object.fromEntries(entries.map((k) => [k, canonicalValue(field, value[k])]))
       continue
     }
     if (field.repeated) {
@@ -72,7 +73,7 @@ export function canonical(type: protobuf.Type, message: Record<string, any>): Re
     }
     const hasPresence = field.partOf != null || field.resolvedType instanceof protobuf.Type
     if (hasPresence) {
-      if (!Object.prototype.hasOwnProperty.call(message, field.name)) continue
+      if (!Object.hasOwn(message, field.name)) continue
     } else if (isDefault(value)) {
       continue
     }
@@ -91,7 +92,13 @@ function canonicalValue(field: protobuf.Field, value: any): unknown {
   if (typeof value === 'object' && value !== null && 'low' in value && 'high' in value) {
     return protobuf.util.LongBits.from(value).toNumber(Boolean(value.unsigned)).toString()
   }
-  if (field.type === 'int64' || field.type === 'uint64' || field.type === 'sint64' || field.type === 'fixed64' || field.type === 'sfixed64') {
+  if (
+    field.type === 'int64' ||
+    field.type === 'uint64' ||
+    field.type === 'sint64' ||
+    field.type === 'fixed64' ||
+    field.type === 'sfixed64'
+  ) {
     return String(value)
   }
   return value

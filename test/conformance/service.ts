@@ -25,10 +25,14 @@ const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (ms <= 0 || signal.aborted) return resolve()
     const timer = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer)
-      resolve()
-    }, { once: true })
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer)
+        resolve()
+      },
+      { once: true },
+    )
   })
 
 /** What the server observed, as the reference server reports it in every reply or error. */
@@ -64,7 +68,9 @@ function connectGetQuery(event: GrpcEvent): HeaderMessage[] | undefined {
     const encoded = e.requestContext?.elb !== undefined
     const multi: Record<string, string[]> | null | undefined = e.multiValueQueryStringParameters
     const single: Record<string, string> | null | undefined = e.queryStringParameters
-    const entries: [string, string[]][] = multi ? Object.entries(multi) : Object.entries(single ?? {}).map(([k, v]) => [k, [v]])
+    const entries: [string, string[]][] = multi
+      ? Object.entries(multi)
+      : Object.entries(single ?? {}).map(([k, v]) => [k, [v]])
     for (const [name, values] of entries) {
       for (const value of values) pairs.push(encoded ? [decode(name), decode(value)] : [name, value])
     }
@@ -93,7 +99,10 @@ function addMetadata(call: RpcCall, definition: ResponseDefinition): void {
 
 /** The requested error, with what the server observed appended to its details. */
 function requestedError(error: ErrorDefinition, info: Record<string, unknown>): GrpcError {
-  const details = (error.details ?? []).map((any) => ({ type: any.type_url.slice(any.type_url.lastIndexOf('/') + 1), value: any.value }))
+  const details = (error.details ?? []).map((any) => ({
+    type: any.type_url.slice(any.type_url.lastIndexOf('/') + 1),
+    value: any.value,
+  }))
   const infoAny = toAny(RequestInfo, info)
   details.push({ type: RequestInfo.fullName.slice(1), value: infoAny.value })
   return new GrpcError(error.code as StatusCode, error.message ?? '', { details })
@@ -141,7 +150,10 @@ async function* serverStream(event: GrpcEvent): AsyncGenerator<Record<string, un
     if (data.length > 0) {
       const { code, message, details } = definition.error
       throw new GrpcError(code as StatusCode, message ?? '', {
-        details: (details ?? []).map((any) => ({ type: any.type_url.slice(any.type_url.lastIndexOf('/') + 1), value: any.value })),
+        details: (details ?? []).map((any) => ({
+          type: any.type_url.slice(any.type_url.lastIndexOf('/') + 1),
+          value: any.value,
+        })),
       })
     }
     throw requestedError(definition.error, info)

@@ -2,7 +2,17 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type protobuf from 'protobufjs'
 import { parse as parseYaml } from 'yaml'
-import { AnyType, ConformancePayload, RequestInfo, anyTypeName, conformanceRoot, packageName, toAny, type AnyMessage, type HeaderMessage } from './schema.js'
+import {
+  AnyType,
+  ConformancePayload,
+  RequestInfo,
+  anyTypeName,
+  conformanceRoot,
+  packageName,
+  toAny,
+  type AnyMessage,
+  type HeaderMessage,
+} from './schema.js'
 import { serverReceiveLimitBytes } from './service.js'
 
 /**
@@ -17,12 +27,25 @@ export type CodecName = 'proto' | 'json'
 export type CompressionName = 'identity' | 'gzip'
 export type StreamType = 'STREAM_TYPE_UNARY' | 'STREAM_TYPE_SERVER_STREAM'
 
-const protocolEnums: Record<string, ProtocolName | undefined> = { PROTOCOL_CONNECT: 'connect', PROTOCOL_GRPC_WEB: 'grpc-web' }
+const protocolEnums: Record<string, ProtocolName | undefined> = {
+  PROTOCOL_CONNECT: 'connect',
+  PROTOCOL_GRPC_WEB: 'grpc-web',
+}
 const codecEnums: Record<string, CodecName | undefined> = { CODEC_PROTO: 'proto', CODEC_JSON: 'json' }
-const compressionEnums: Record<string, CompressionName | undefined> = { COMPRESSION_IDENTITY: 'identity', COMPRESSION_GZIP: 'gzip' }
+const compressionEnums: Record<string, CompressionName | undefined> = {
+  COMPRESSION_IDENTITY: 'identity',
+  COMPRESSION_GZIP: 'gzip',
+}
 const allProtocols = ['PROTOCOL_CONNECT', 'PROTOCOL_GRPC', 'PROTOCOL_GRPC_WEB']
 const allCodecs = ['CODEC_PROTO', 'CODEC_JSON']
-const allCompressions = ['COMPRESSION_IDENTITY', 'COMPRESSION_GZIP', 'COMPRESSION_BR', 'COMPRESSION_ZSTD', 'COMPRESSION_DEFLATE', 'COMPRESSION_SNAPPY']
+const allCompressions = [
+  'COMPRESSION_IDENTITY',
+  'COMPRESSION_GZIP',
+  'COMPRESSION_BR',
+  'COMPRESSION_ZSTD',
+  'COMPRESSION_DEFLATE',
+  'COMPRESSION_SNAPPY',
+]
 const supportedStreamTypes = new Set(['STREAM_TYPE_UNARY', 'STREAM_TYPE_SERVER_STREAM'])
 
 const CodeEnum = conformanceRoot.lookupEnum(`${packageName}.Code`)
@@ -137,7 +160,8 @@ function expandRequest(any: AnyMessage, totalSize: number): AnyMessage {
     if (attempt >= 2) throw new Error(`cannot pad ${type.name} to exactly ${totalSize} bytes (closest ${size})`)
     // An absent bytes field reads as protobufjs's shared empty default, which may be a plain array.
     const current: Uint8Array = message.requestData instanceof Uint8Array ? message.requestData : new Uint8Array(0)
-    message.requestData = delta > 0 ? Buffer.concat([current, Buffer.alloc(delta)]) : current.subarray(0, current.byteLength + delta)
+    message.requestData =
+      delta > 0 ? Buffer.concat([current, Buffer.alloc(delta)]) : current.subarray(0, current.byteLength + delta)
   }
   return toAny(type, message)
 }
@@ -164,9 +188,15 @@ export function readRequestInfo(info: any): RequestInfoValue {
     requestHeaders: (info.requestHeaders ?? []).map((h: any) => ({ name: h.name, value: [...(h.value ?? [])] })),
     requests: (info.requests ?? []).map((a: any) => ({ type_url: a.type_url, value: a.value ?? new Uint8Array(0) })),
   }
-  if (Object.prototype.hasOwnProperty.call(info, 'timeoutMs') && info.timeoutMs != null) value.timeoutMs = Number(info.timeoutMs)
+  if (Object.hasOwn(info, 'timeoutMs') && info.timeoutMs != null)
+    value.timeoutMs = Number(info.timeoutMs)
   if (info.connectGetInfo != null) {
-    value.connectGetInfo = { queryParams: (info.connectGetInfo.queryParams ?? []).map((h: any) => ({ name: h.name, value: [...(h.value ?? [])] })) }
+    value.connectGetInfo = {
+      queryParams: (info.connectGetInfo.queryParams ?? []).map((h: any) => ({
+        name: h.name,
+        value: [...(h.value ?? [])],
+      })),
+    }
   }
   return value
 }
@@ -207,10 +237,12 @@ function requestInfoAny(info: RequestInfoValue): AnyMessage {
 /** The expected response derived from the response definition of the first request, as the reference runner does. */
 function deriveExpected(request: Omit<ConformanceCase, 'expected'>): ExpectedResponse {
   const first = request.requestMessages[0]
-  const definition: any = first === undefined ? undefined : (anyType(first).decode(first.value) as any).responseDefinition
+  const definition: any =
+    first === undefined ? undefined : (anyType(first).decode(first.value) as any).responseDefinition
   if (request.streamType === 'STREAM_TYPE_UNARY') {
     const info = requestInfoFor(request, true)
-    if (definition == null) return { responseHeaders: [], responseTrailers: [], payloads: [{ data: new Uint8Array(0), requestInfo: info }] }
+    if (definition == null)
+      return { responseHeaders: [], responseTrailers: [], payloads: [{ data: new Uint8Array(0), requestInfo: info }] }
     const expected: ExpectedResponse = {
       responseHeaders: parseHeaders(definition.responseHeaders),
       responseTrailers: parseHeaders(definition.responseTrailers),
@@ -245,7 +277,7 @@ export function readErrorMessage(error: any): ExpectedError {
     code: Number(error.code ?? 0),
     details: (error.details ?? []).map((a: any) => ({ type_url: a.type_url, value: a.value ?? new Uint8Array(0) })),
   }
-  if (Object.prototype.hasOwnProperty.call(error, 'message') && error.message != null) value.message = error.message
+  if (Object.hasOwn(error, 'message') && error.message != null) value.message = error.message
   return value
 }
 
@@ -255,7 +287,9 @@ function intersect(relevant: string[] | undefined, all: string[], supported: (na
 
 /** Reads every suite file and expands the applicable cases. */
 export function loadSuites(directory: string): SuiteSummary[] {
-  const files = readdirSync(directory).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort()
+  const files = readdirSync(directory)
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort()
   return files.map((file) => expandSuite(file, camelKeys(parseYaml(readFileSync(join(directory, file), 'utf8')))))
 }
 
@@ -309,7 +343,10 @@ function expandSuite(file: string, suite: any): SuiteSummary {
     }
   }
   for (const [streamType, count] of streamSkipped) {
-    summary.skipped.push({ count, reason: `${streamType.replace('STREAM_TYPE_', '').toLowerCase().replaceAll('_', '-')} cannot run on Lambda` })
+    summary.skipped.push({
+      count,
+      reason: `${streamType.replace('STREAM_TYPE_', '').toLowerCase().replaceAll('_', '-')} cannot run on Lambda`,
+    })
   }
   return summary
 }
@@ -324,7 +361,9 @@ function buildCase(
   const expand: any[] = testCase.expandRequests ?? []
   requestMessages = requestMessages.map((any, i) => {
     const relative = expand[i]?.sizeRelativeToLimit
-    return relative === undefined || relative === null ? any : expandRequest(any, serverReceiveLimitBytes + Number(relative))
+    return relative === undefined || relative === null
+      ? any
+      : expandRequest(any, serverReceiveLimitBytes + Number(relative))
   })
   const base: Omit<ConformanceCase, 'expected'> = {
     name: config.name,
@@ -342,6 +381,7 @@ function buildCase(
   }
   if (request.timeoutMs !== undefined && request.timeoutMs !== null) base.timeoutMs = Number(request.timeoutMs)
   if (request.rawRequest != null) base.rawRequest = request.rawRequest as RawRequest
-  const expected = testCase.expectedResponse != null ? parseExplicitExpected(testCase.expectedResponse) : deriveExpected(base)
+  const expected =
+    testCase.expectedResponse != null ? parseExplicitExpected(testCase.expectedResponse) : deriveExpected(base)
   return { ...base, expected }
 }

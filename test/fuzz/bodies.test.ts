@@ -26,9 +26,14 @@ const shape = fc.constantFrom(...shapes)
 const protocol = fc.constantFrom(...contentTypes)
 const path = fc.constantFrom(...methodPaths)
 
-async function expectWellFormed(
-  request: { shape: (typeof shapes)[number]; family: Family; contentType: string; path: string; body: Uint8Array; headers?: [string, string][] },
-) {
+async function expectWellFormed(request: {
+  shape: (typeof shapes)[number]
+  family: Family
+  contentType: string
+  path: string
+  body: Uint8Array
+  headers?: [string, string][]
+}) {
   const event = httpEvent(request.shape, {
     path: request.path,
     headers: [['content-type', request.contentType], ...(request.headers ?? [])],
@@ -46,7 +51,13 @@ function pathFor(family: Family, chosen: string): string {
 test('arbitrary bytes as the body of every protocol and content-type', async () => {
   await fc.assert(
     fc.asyncProperty(shape, protocol, path, fc.uint8Array({ maxLength: 300 }), async (s, p, chosen, body) => {
-      await expectWellFormed({ shape: s, family: p.family, contentType: p.contentType, path: pathFor(p.family, chosen), body })
+      await expectWellFormed({
+        shape: s,
+        family: p.family,
+        contentType: p.contentType,
+        path: pathFor(p.family, chosen),
+        body,
+      })
     }),
     runs(4000),
   )
@@ -58,19 +69,37 @@ const messageBytes = fc.oneof(
   fc.constant(new Uint8Array(0)),
 )
 
-const encodings = fc.constantFrom(undefined, 'gzip', 'deflate', 'identity', 'br', 'zstd', '', 'GZIP', 'gzip, deflate', 'x'.repeat(300))
+const encodings = fc.constantFrom(
+  undefined,
+  'gzip',
+  'deflate',
+  'identity',
+  'br',
+  'zstd',
+  '',
+  'GZIP',
+  'gzip, deflate',
+  'x'.repeat(300),
+)
 const flagsArb = fc.oneof(fc.constantFrom(0, 1, 2, 3, 0x80, 0x81, 0xff), fc.integer({ min: 0, max: 255 }))
 const declared = fc.constantFrom('actual', 'zero', 'plus1', 'minus1', 'int32max', 'uint32max', 'random')
 
 function declaredLength(kind: string, actual: number, random: number): number {
   switch (kind) {
-    case 'zero': return 0
-    case 'plus1': return actual + 1
-    case 'minus1': return Math.max(0, actual - 1)
-    case 'int32max': return 2 ** 31 - 1
-    case 'uint32max': return 2 ** 32 - 1
-    case 'random': return random
-    default: return actual
+    case 'zero':
+      return 0
+    case 'plus1':
+      return actual + 1
+    case 'minus1':
+      return Math.max(0, actual - 1)
+    case 'int32max':
+      return 2 ** 31 - 1
+    case 'uint32max':
+      return 2 ** 32 - 1
+    case 'random':
+      return random
+    default:
+      return actual
   }
 }
 
@@ -102,7 +131,14 @@ test('frames with every flag, lengths 0 / 2^31-1 / 2^32-1, truncation, trailing 
         const encodingHeader = c.protocol.family === 'connect-stream' ? 'connect-content-encoding' : 'grpc-encoding'
         const headers: [string, string][] = c.encoding === undefined ? [] : [[encodingHeader, c.encoding]]
         const path = c.protocol.path ?? '/fuzz.v1.FuzzService/Echo'
-        await expectWellFormed({ shape: c.shape, family: c.protocol.family, contentType: c.protocol.contentType, path, headers, body: asRequestBody(c.protocol.family, bytes) })
+        await expectWellFormed({
+          shape: c.shape,
+          family: c.protocol.family,
+          contentType: c.protocol.contentType,
+          path,
+          headers,
+          body: asRequestBody(c.protocol.family, bytes),
+        })
       },
     ),
     runs(4000),
@@ -111,7 +147,9 @@ test('frames with every flag, lengths 0 / 2^31-1 / 2^32-1, truncation, trailing 
 
 test('invalid base64 and mis-padded gRPC-Web text', async () => {
   const base64ish = fc.string({
-    unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ \r\n\t.%é\u0000'.split('')),
+    unit: fc.constantFrom(
+      ...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ \r\n\t.%é\u0000'.split(''),
+    ),
     maxLength: 120,
   })
   const valid = Buffer.from(frame(0, Node.encode(Node.fromObject({ name: 'x' })).finish())).toString('base64')
@@ -125,9 +163,20 @@ test('invalid base64 and mis-padded gRPC-Web text', async () => {
     fc.tuple(fc.nat({ max: valid.length }), base64ish).map(([at, junk]) => valid.slice(0, at) + junk + valid.slice(at)),
   )
   await fc.assert(
-    fc.asyncProperty(shape, variants, fc.constantFrom('application/grpc-web-text', 'application/grpc-web-text+proto'), async (s, text, contentType) => {
-      await expectWellFormed({ shape: s, family: 'grpc-web-text', contentType, path: '/fuzz.v1.FuzzService/Echo', body: Buffer.from(text, 'latin1') })
-    }),
+    fc.asyncProperty(
+      shape,
+      variants,
+      fc.constantFrom('application/grpc-web-text', 'application/grpc-web-text+proto'),
+      async (s, text, contentType) => {
+        await expectWellFormed({
+          shape: s,
+          family: 'grpc-web-text',
+          contentType,
+          path: '/fuzz.v1.FuzzService/Echo',
+          body: Buffer.from(text, 'latin1'),
+        })
+      },
+    ),
     runs(3000),
   )
 })
@@ -147,7 +196,14 @@ test('compressed bare bodies (Connect, Twirp ignores compression) with any conte
         if (compress === 'deflate') body = deflateSync(payload)
         if (compress === 'truncated') body = gzipSync(payload).subarray(0, 9)
         const headers: [string, string][] = encoding === undefined ? [] : [['content-encoding', encoding]]
-        await expectWellFormed({ shape: s, family: p.family, contentType: p.contentType, path: p.path ?? '/fuzz.v1.FuzzService/Echo', headers, body })
+        await expectWellFormed({
+          shape: s,
+          family: p.family,
+          contentType: p.contentType,
+          path: p.path ?? '/fuzz.v1.FuzzService/Echo',
+          headers,
+          body,
+        })
       },
     ),
     runs(3000),
@@ -158,25 +214,39 @@ test('compressed bare bodies (Connect, Twirp ignores compression) with any conte
 test('invalid UTF-8 in string fields and map keys', async () => {
   const invalidUtf8 = fc.oneof(
     fc.uint8Array({ minLength: 1, maxLength: 20 }),
-    fc.constantFrom([0xff], [0xc3], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xc0, 0xaf]).map((b) => Uint8Array.from(b)),
+    fc
+      .constantFrom([0xff], [0xc3], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xc0, 0xaf])
+      .map((b) => Uint8Array.from(b)),
   )
   const binary = contentTypes.filter((p) => !p.contentType.includes('json'))
   await fc.assert(
-    fc.asyncProperty(shape, fc.constantFrom(...binary), invalidUtf8, fc.constantFrom(1, 13, 9, 11), async (s, p, text, where) => {
-      const name = concat(Uint8Array.of(0x0a, text.byteLength), text)
-      // 1: name; 13: oneof text; 9: child.name; 11: labels map entry key.
-      const message =
-        where === 1 ? name
-        : where === 13 ? concat(Uint8Array.of(0x6a, text.byteLength), text)
-        : where === 9 ? concat(Uint8Array.of(0x4a, name.byteLength), name)
-        : concat(Uint8Array.of(0x5a, name.byteLength + 2), name, Uint8Array.of(0x12, 0))
-      const read = await expectWellFormed({
-        shape: s, family: p.family, contentType: p.contentType, path: p.path ?? '/fuzz.v1.FuzzService/Echo',
-        body: framed(p.family) ? asRequestBody(p.family, frame(0, message)) : message,
-      })
-      // Leniently decoded (U+FFFD), as protobufjs does, or refused: never a crash.
-      expect([0, 3, 13]).toContain(read.code)
-    }),
+    fc.asyncProperty(
+      shape,
+      fc.constantFrom(...binary),
+      invalidUtf8,
+      fc.constantFrom(1, 13, 9, 11),
+      async (s, p, text, where) => {
+        const name = concat(Uint8Array.of(0x0a, text.byteLength), text)
+        // 1: name; 13: oneof text; 9: child.name; 11: labels map entry key.
+        const message =
+          where === 1
+            ? name
+            : where === 13
+              ? concat(Uint8Array.of(0x6a, text.byteLength), text)
+              : where === 9
+                ? concat(Uint8Array.of(0x4a, name.byteLength), name)
+                : concat(Uint8Array.of(0x5a, name.byteLength + 2), name, Uint8Array.of(0x12, 0))
+        const read = await expectWellFormed({
+          shape: s,
+          family: p.family,
+          contentType: p.contentType,
+          path: p.path ?? '/fuzz.v1.FuzzService/Echo',
+          body: framed(p.family) ? asRequestBody(p.family, frame(0, message)) : message,
+        })
+        // Leniently decoded (U+FFFD), as protobufjs does, or refused: never a crash.
+        expect([0, 3, 13]).toContain(read.code)
+      },
+    ),
     runs(2000),
   )
 })
@@ -214,15 +284,21 @@ test('deeply nested and recursive messages, binary and JSON', async () => {
       async (s, p, depth, field, key) => {
         let message: Uint8Array
         if (p.contentType.includes('json')) {
-          const json = key === 'child' ? nestedJson(depth, 'child')
-            : key === 'children' ? `${'{"children":['.repeat(depth)}{}${']}'.repeat(depth)}`
-            : `${'{"named":{"k":'.repeat(depth)}{}${'}}'.repeat(depth)}`
+          const json =
+            key === 'child'
+              ? nestedJson(depth, 'child')
+              : key === 'children'
+                ? `${'{"children":['.repeat(depth)}{}${']}'.repeat(depth)}`
+                : `${'{"named":{"k":'.repeat(depth)}{}${'}}'.repeat(depth)}`
           message = Buffer.from(json)
         } else {
           message = nested(depth, field)
         }
         const read = await expectWellFormed({
-          shape: s, family: p.family, contentType: p.contentType, path: p.path ?? '/fuzz.v1.FuzzService/Echo',
+          shape: s,
+          family: p.family,
+          contentType: p.contentType,
+          path: p.path ?? '/fuzz.v1.FuzzService/Echo',
           body: framed(p.family) ? asRequestBody(p.family, frame(0, message)) : message,
         })
         if (depth > 101 && field !== 0x52) expect(read.code).not.toBe(0)

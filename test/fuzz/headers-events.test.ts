@@ -24,11 +24,38 @@ const hiFrame = frame(0, Node.encode(Node.fromObject({ name: 'hi' })).finish())
 const hiBase64 = Buffer.from(hiFrame)
 
 const knownNames = [
-  'content-type', 'Content-Type', 'CONTENT-TYPE', 'grpc-timeout', 'Grpc-Timeout', 'connect-timeout-ms', 'grpc-encoding',
-  'grpc-accept-encoding', 'accept-encoding', 'content-encoding', 'connect-protocol-version', 'connect-content-encoding',
-  'connect-accept-encoding', 'te', 'accept', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'prototype',
-  'cookie', 'Cookie', 'x-echo-a', 'X-Echo-A', 'x-trailer-b', 'x-echo-c-bin', 'x-trailer-d-bin', 'x-echo-__proto__',
-  'x-trailer-constructor', 'grpc-status', 'grpc-message', 'trailer-x',
+  'content-type',
+  'Content-Type',
+  'CONTENT-TYPE',
+  'grpc-timeout',
+  'Grpc-Timeout',
+  'connect-timeout-ms',
+  'grpc-encoding',
+  'grpc-accept-encoding',
+  'accept-encoding',
+  'content-encoding',
+  'connect-protocol-version',
+  'connect-content-encoding',
+  'connect-accept-encoding',
+  'te',
+  'accept',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'prototype',
+  'cookie',
+  'Cookie',
+  'x-echo-a',
+  'X-Echo-A',
+  'x-trailer-b',
+  'x-echo-c-bin',
+  'x-trailer-d-bin',
+  'x-echo-__proto__',
+  'x-trailer-constructor',
+  'grpc-status',
+  'grpc-message',
+  'trailer-x',
 ]
 const headerName = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...knownNames) },
@@ -37,16 +64,48 @@ const headerName = fc.oneof(
   { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 12 }).map((s) => `x-echo-${s}`) },
 )
 const headerValue = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom(...contentTypes.map((p) => p.contentType), 'gzip', 'deflate', 'identity', '1', '10S', '100m', 'AQID', 'AQ==', 'trailers', '') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      ...contentTypes.map((p) => p.contentType),
+      'gzip',
+      'deflate',
+      'identity',
+      '1',
+      '10S',
+      '100m',
+      'AQID',
+      'AQ==',
+      'trailers',
+      '',
+    ),
+  },
   { weight: 2, arbitrary: fc.string({ maxLength: 40 }) },
   { weight: 1, arbitrary: fc.string({ maxLength: 20, unit: 'binary' }) },
   { weight: 1, arbitrary: fc.nat({ max: 40_000 }).map((n) => 'v'.repeat(n)) },
-  { weight: 1, arbitrary: fc.constantFrom('application/grpc-web; charset=utf-8', 'APPLICATION/JSON', ' application/proto ', 'application/grpc-web,application/json') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'application/grpc-web; charset=utf-8',
+      'APPLICATION/JSON',
+      ' application/proto ',
+      'application/grpc-web,application/json',
+    ),
+  },
 )
 const headerSet = fc.array(fc.tuple(headerName, headerValue), { maxLength: 24 })
 const httpMethod = fc.constantFrom('POST', 'GET', 'OPTIONS', 'PUT', 'post', 'DELETE', 'HEAD', 'PATCH')
 const anyPath = fc.oneof(
-  fc.constantFrom(...methodPaths, '/twirp/fuzz.v1.FuzzService/Echo', '/twirp/Nope', '/', '', '//', '/a/b/c/d', '/fuzz.v1.FuzzService/'),
+  fc.constantFrom(
+    ...methodPaths,
+    '/twirp/fuzz.v1.FuzzService/Echo',
+    '/twirp/Nope',
+    '/',
+    '',
+    '//',
+    '/a/b/c/d',
+    '/fuzz.v1.FuzzService/',
+  ),
   fc.string({ maxLength: 40 }).map((s) => `/${s}`),
 )
 
@@ -60,7 +119,8 @@ test('arbitrary header sets: duplicate, mixed-case, absurdly long, non-ASCII, pr
       headerSet,
       fc.constantFrom(hiFrame, hiBase64, new Uint8Array(0), Buffer.from('{"name":"hi"}')),
       async (s, method, path, protocol, headers, body) => {
-        const all: [string, string][] = protocol === undefined ? headers : [['content-type', protocol.contentType], ...headers]
+        const all: [string, string][] =
+          protocol === undefined ? headers : [['content-type', protocol.contentType], ...headers]
         const event = httpEvent(s, { method, path, headers: all, body })
         const result = await lambda(event, lambdaContext())
         assertWellFormed(result, s, undefined, true)
@@ -72,8 +132,25 @@ test('arbitrary header sets: duplicate, mixed-case, absurdly long, non-ASCII, pr
 })
 
 const grpcTimeouts = fc.oneof(
-  fc.tuple(fc.stringMatching(/^\d{1,10}$/), fc.constantFrom('H', 'M', 'S', 'm', 'u', 'n', 's', 'h', '', ' ')).map(([n, u]) => n + u),
-  fc.constantFrom('99999999H', '99999999S', '0m', '0n', '1n', '-1S', '1.5S', ' 1S', '1S ', '+1S', '0x10S', '1e3m', 'Infinity', 'NaNS'),
+  fc
+    .tuple(fc.stringMatching(/^\d{1,10}$/), fc.constantFrom('H', 'M', 'S', 'm', 'u', 'n', 's', 'h', '', ' '))
+    .map(([n, u]) => n + u),
+  fc.constantFrom(
+    '99999999H',
+    '99999999S',
+    '0m',
+    '0n',
+    '1n',
+    '-1S',
+    '1.5S',
+    ' 1S',
+    '1S ',
+    '+1S',
+    '0x10S',
+    '1e3m',
+    'Infinity',
+    'NaNS',
+  ),
   fc.string({ maxLength: 12 }),
 )
 const connectTimeouts = fc.oneof(
@@ -106,10 +183,14 @@ test('bogus and extreme grpc-timeout and connect-timeout-ms, with and without a 
         // No name: Stream fails when the request has one.
         const message = json ? Buffer.from('{"flag":true}') : Node.encode(Node.fromObject({ flag: true })).finish()
         const framedBody = protocol.family === 'connect' || protocol.family === 'twirp' ? message : frame(0, message)
-        const body = protocol.family === 'grpc-web-text' ? Buffer.from(Buffer.from(framedBody).toString('base64')) : framedBody
+        const body =
+          protocol.family === 'grpc-web-text' ? Buffer.from(Buffer.from(framedBody).toString('base64')) : framedBody
         const event = httpEvent(s, {
           path: protocol.path ?? '/fuzz.v1.FuzzService/Echo',
-          headers: [['content-type', protocol.contentType], [isConnect ? 'connect-timeout-ms' : 'grpc-timeout', value]],
+          headers: [
+            ['content-type', protocol.contentType],
+            [isConnect ? 'connect-timeout-ms' : 'grpc-timeout', value],
+          ],
           body,
         })
         const result = await lambda(event, withContext ? lambdaContext() : ({} as never))
@@ -124,27 +205,59 @@ test('bogus and extreme grpc-timeout and connect-timeout-ms, with and without a 
 
 test('Connect GET with broken query strings', async () => {
   const token = fc.oneof(
-    fc.constantFrom('connect', 'v1', 'encoding', 'json', 'proto', 'message', 'base64', '1', 'compression', 'gzip', 'identity'),
+    fc.constantFrom(
+      'connect',
+      'v1',
+      'encoding',
+      'json',
+      'proto',
+      'message',
+      'base64',
+      '1',
+      'compression',
+      'gzip',
+      'identity',
+    ),
     fc.constantFrom('=', '&', '%', '%2', '%zz', '%00', '%E2%82', '+', '?', '#', ';', '==', '&&', '%3D', '%26'),
-    fc.constantFrom('%7B%22name%22%3A%22x%22%7D', '{"name":"x"}', 'CgJoaQ', 'CgJoaQ==', 'CgJoaQ%3D%3D', 'H4sIAAAAAAAA', '__proto__', 'constructor'),
+    fc.constantFrom(
+      '%7B%22name%22%3A%22x%22%7D',
+      '{"name":"x"}',
+      'CgJoaQ',
+      'CgJoaQ==',
+      'CgJoaQ%3D%3D',
+      'H4sIAAAAAAAA',
+      '__proto__',
+      'constructor',
+    ),
     fc.string({ maxLength: 8 }),
   )
   const query = fc.oneof(
     fc.array(token, { maxLength: 16 }).map((tokens) => tokens.join('')),
-    fc.record({
-      connect: fc.constantFrom('connect=v1', 'connect=v2', 'connect=', ''),
-      encoding: fc.constantFrom('encoding=json', 'encoding=proto', 'encoding=JSON', 'encoding=', 'encoding=xml', ''),
-      message: fc.oneof(token, fc.string({ maxLength: 30 })).map((m) => `message=${m}`),
-      base64: fc.constantFrom('base64=1', 'base64=0', 'base64=true', ''),
-      compression: fc.constantFrom('compression=gzip', 'compression=br', 'compression=identity', 'compression=', ''),
-    }).map((parts) => Object.values(parts).filter((p) => p !== '').join('&')),
+    fc
+      .record({
+        connect: fc.constantFrom('connect=v1', 'connect=v2', 'connect=', ''),
+        encoding: fc.constantFrom('encoding=json', 'encoding=proto', 'encoding=JSON', 'encoding=', 'encoding=xml', ''),
+        message: fc.oneof(token, fc.string({ maxLength: 30 })).map((m) => `message=${m}`),
+        base64: fc.constantFrom('base64=1', 'base64=0', 'base64=true', ''),
+        compression: fc.constantFrom('compression=gzip', 'compression=br', 'compression=identity', 'compression=', ''),
+      })
+      .map((parts) =>
+        Object.values(parts)
+          .filter((p) => p !== '')
+          .join('&'),
+      ),
   )
   await fc.assert(
-    fc.asyncProperty(shape, query, fc.constantFrom('/fuzz.v1.FuzzService/Lookup', '/fuzz.v1.FuzzService/Echo', '/x'), async (s, q, path) => {
-      const event = httpEvent(s, { method: 'GET', path, query: q })
-      const result = await lambda(event, lambdaContext())
-      assertWellFormed(result, s, 'connect', true)
-    }),
+    fc.asyncProperty(
+      shape,
+      query,
+      fc.constantFrom('/fuzz.v1.FuzzService/Lookup', '/fuzz.v1.FuzzService/Echo', '/x'),
+      async (s, q, path) => {
+        const event = httpEvent(s, { method: 'GET', path, query: q })
+        const result = await lambda(event, lambdaContext())
+        assertWellFormed(result, s, 'connect', true)
+      },
+    ),
     runs(3000),
   )
 })
@@ -152,11 +265,41 @@ test('Connect GET with broken query strings', async () => {
 // ---- event shapes with fields missing or of the wrong kind ----
 
 const eventFields = [
-  'headers', 'multiValueHeaders', 'body', 'isBase64Encoded', 'path', 'rawPath', 'rawQueryString', 'queryStringParameters',
-  'multiValueQueryStringParameters', 'cookies', 'requestContext', 'requestContext.http', 'requestContext.http.method',
-  'requestContext.http.path', 'requestContext.domainName', 'requestContext.elb', 'httpMethod', 'version', 'routeKey',
+  'headers',
+  'multiValueHeaders',
+  'body',
+  'isBase64Encoded',
+  'path',
+  'rawPath',
+  'rawQueryString',
+  'queryStringParameters',
+  'multiValueQueryStringParameters',
+  'cookies',
+  'requestContext',
+  'requestContext.http',
+  'requestContext.http.method',
+  'requestContext.http.path',
+  'requestContext.domainName',
+  'requestContext.elb',
+  'httpMethod',
+  'version',
+  'routeKey',
 ]
-const replacement = fc.constantFrom<unknown>('delete', null, undefined, '', 0, 42, true, {}, [], ['x'], 'text', { a: ['b'] }, { 'content-type': null })
+const replacement = fc.constantFrom<unknown>(
+  'delete',
+  null,
+  undefined,
+  '',
+  0,
+  42,
+  true,
+  {},
+  [],
+  ['x'],
+  'text',
+  { a: ['b'] },
+  { 'content-type': null },
+)
 
 function mutate(event: any, field: string, value: unknown): void {
   const keys = field.split('.')
@@ -182,7 +325,10 @@ test('every event shape with fields missing or malformed', async () => {
       async (s, protocol, mutations) => {
         const event = httpEvent(s, {
           path: protocol.path ?? '/fuzz.v1.FuzzService/Echo',
-          headers: [['content-type', protocol.contentType], ['x-echo-a', 'b']],
+          headers: [
+            ['content-type', protocol.contentType],
+            ['x-echo-a', 'b'],
+          ],
           body: hiFrame,
         })
         for (const [field, value] of mutations) mutate(event, field, value)
@@ -201,8 +347,18 @@ test('every event shape with fields missing or malformed', async () => {
 
 test('events that are not HTTP events throw a TypeError with a fixed message', async () => {
   const events: unknown[] = [
-    loadEvent('sqs'), loadEvent('eventbridge-scheduled'), loadEvent('websocket-connect'), null, undefined, 0, 'GET /', [], {},
-    { requestContext: null }, { version: '2.0', requestContext: {} }, { httpMethod: 7, requestContext: {} },
+    loadEvent('sqs'),
+    loadEvent('eventbridge-scheduled'),
+    loadEvent('websocket-connect'),
+    null,
+    undefined,
+    0,
+    'GET /',
+    [],
+    {},
+    { requestContext: null },
+    { version: '2.0', requestContext: {} },
+    { httpMethod: 7, requestContext: {} },
   ]
   for (const event of events) {
     let thrown: unknown

@@ -2,7 +2,17 @@ import { gunzipSync, gzipSync } from 'node:zlib'
 import fc from 'fast-check'
 import type protobuf from 'protobufjs'
 import type { EventShape } from '../../src/event.js'
-import { Node, assertWellFormed, createFuzzLambda, frame, httpEvent, lambdaContext, runs, shapes, type Family } from './support.js'
+import {
+  Node,
+  assertWellFormed,
+  createFuzzLambda,
+  frame,
+  httpEvent,
+  lambdaContext,
+  runs,
+  shapes,
+  type Family,
+} from './support.js'
 
 // A round trip of any valid message through every protocol, codec and front door is the identity.
 
@@ -23,29 +33,31 @@ const { node } = fc.letrec((tie) => ({
   node: fc.oneof(
     { maxDepth: 3, depthIdentifier: 'node' },
     fc.record({ name: text }, { requiredKeys: [] }),
-    fc.record(
-      {
-        name: text,
-        data: fc.uint8Array({ maxLength: 24 }),
-        big: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String),
-        small: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
-        real: double,
-        flag: fc.boolean(),
-        kind: fc.constantFrom('KIND_UNSPECIFIED', 'KIND_A', 'KIND_B'),
-        children: fc.array(tie('node'), { maxLength: 3, depthIdentifier: 'node' }),
-        child: tie('node'),
-        named: fc.dictionary(mapKey, tie('node'), { maxKeys: 2, depthIdentifier: 'node' }),
-        labels: fc.dictionary(mapKey, text, { maxKeys: 3 }),
-        numbers: fc.array(fc.nat({ max: 2 ** 32 - 1 }), { maxLength: 5 }),
-        text: text,
-        count: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String),
-      },
-      { requiredKeys: [] },
-    ).map((object) => {
-      // A oneof holds one member.
-      if (object.text !== undefined) delete object.count
-      return object
-    }),
+    fc
+      .record(
+        {
+          name: text,
+          data: fc.uint8Array({ maxLength: 24 }),
+          big: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String),
+          small: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+          real: double,
+          flag: fc.boolean(),
+          kind: fc.constantFrom('KIND_UNSPECIFIED', 'KIND_A', 'KIND_B'),
+          children: fc.array(tie('node'), { maxLength: 3, depthIdentifier: 'node' }),
+          child: tie('node'),
+          named: fc.dictionary(mapKey, tie('node'), { maxKeys: 2, depthIdentifier: 'node' }),
+          labels: fc.dictionary(mapKey, text, { maxKeys: 3 }),
+          numbers: fc.array(fc.nat({ max: 2 ** 32 - 1 }), { maxLength: 5 }),
+          text: text,
+          count: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String),
+        },
+        { requiredKeys: [] },
+      )
+      .map((object) => {
+        // A oneof holds one member.
+        if (object.text !== undefined) delete object.count
+        return object
+      }),
   ),
 }))
 

@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import middy from '@middy/core'
 import { createError } from '@middy/util'
-import fc from 'fast-check'
+import type fc from 'fast-check'
 import protobuf from 'protobufjs'
 import { GrpcError, Status, grpcFraming, grpcRouter, type GrpcFramingOptions, type RpcCall } from '../../src/index.js'
 import { checkLambdaResult, createLambdaContext, toLambdaEvent } from '../../src/dev-server/lambda-event.js'
@@ -82,7 +82,9 @@ export const fuzzHandlers = grpcRouter({
 })
 
 export function createFuzzLambda(options: Partial<GrpcFramingOptions> = {}) {
-  return middy().use(grpcFraming({ service: FuzzService, logger: false, ...options })).handler(fuzzHandlers)
+  return middy()
+    .use(grpcFraming({ service: FuzzService, logger: false, ...options }))
+    .handler(fuzzHandlers)
 }
 
 export interface FuzzRequest {
@@ -101,7 +103,10 @@ export interface FuzzRequest {
 export function httpEvent(shape: EventShape, request: FuzzRequest): any {
   const url = (request.path ?? '/fuzz.v1.FuzzService/Echo') + (request.query === undefined ? '' : `?${request.query}`)
   const body = Buffer.from(request.body ?? new Uint8Array(0))
-  const event: any = toLambdaEvent({ method: request.method ?? 'POST', url, headers: request.headers ?? [], body }, shape)
+  const event: any = toLambdaEvent(
+    { method: request.method ?? 'POST', url, headers: request.headers ?? [], body },
+    shape,
+  )
   if (body.byteLength > 0 && event.isBase64Encoded === false && !Buffer.from(body.toString('utf8')).equals(body)) {
     event.body = body.toString('base64')
     event.isBase64Encoded = true
@@ -142,19 +147,35 @@ export interface ReadResponse {
 }
 
 const connectCodeNames = [
-  'ok', 'canceled', 'unknown', 'invalid_argument', 'deadline_exceeded', 'not_found', 'already_exists',
-  'permission_denied', 'resource_exhausted', 'failed_precondition', 'aborted', 'out_of_range', 'unimplemented',
-  'internal', 'unavailable', 'data_loss', 'unauthenticated',
+  'ok',
+  'canceled',
+  'unknown',
+  'invalid_argument',
+  'deadline_exceeded',
+  'not_found',
+  'already_exists',
+  'permission_denied',
+  'resource_exhausted',
+  'failed_precondition',
+  'aborted',
+  'out_of_range',
+  'unimplemented',
+  'internal',
+  'unavailable',
+  'data_loss',
+  'unauthenticated',
 ]
 const connectHttp = [200, 499, 500, 400, 504, 404, 409, 403, 429, 400, 409, 400, 501, 500, 503, 500, 401]
 const twirpHttp = [200, 408, 500, 400, 408, 404, 409, 403, 429, 412, 409, 400, 501, 500, 503, 500, 401]
 
 /** Anything that betrays internals: stack lines, file paths, runtime error texts, the handlers' secret. */
-const leak = /\n\s+at |\bat [^ ]+ \(|\/work\/|node_modules|\.[jt]s:\d|file:\/\/|SECRET|TypeError|RangeError|ReferenceError|call stack|Cannot read|is not a function|is not defined|\[object /
+const leak =
+  /\n\s+at |\bat [^ ]+ \(|\/work\/|node_modules|\.[jt]s:\d|file:\/\/|SECRET|TypeError|RangeError|ReferenceError|call stack|Cannot read|is not a function|is not defined|\[object /
 
 export function assertNoLeak(text: string, where: string): void {
   const match = leak.exec(text)
-  if (match !== null) throw new Error(`${where} leaks internals (${JSON.stringify(match[0])}): ${JSON.stringify(text.slice(0, 500))}`)
+  if (match !== null)
+    throw new Error(`${where} leaks internals (${JSON.stringify(match[0])}): ${JSON.stringify(text.slice(0, 500))}`)
 }
 
 function fail2(message: string, response: unknown): never {
@@ -202,7 +223,12 @@ function checkGrpcStatus(fields: Record<string, string | undefined>, response: u
  * Checks that a Lambda result is one the front door of `shape` accepts as it is, and that it is a well-formed
  * response of `family` (or, when `allowNonRpc`, a plain HTTP 4xx / 204 answer), without leaked internals.
  */
-export function assertWellFormed(result: unknown, shape: EventShape, family: Family | undefined, allowNonRpc: boolean): ReadResponse {
+export function assertWellFormed(
+  result: unknown,
+  shape: EventShape,
+  family: Family | undefined,
+  allowNonRpc: boolean,
+): ReadResponse {
   const check = checkLambdaResult(result, shape)
   if (!check.ok) fail2(`the ${shape} front door rejects the result: ${check.reason}`, result)
   if (check.notes.length > 0) fail2(`front door notes: ${check.notes.join('; ')}`, result)
@@ -211,7 +237,8 @@ export function assertWellFormed(result: unknown, shape: EventShape, family: Fam
   const headers: Record<string, string> = Object.create(null)
   for (const [name, value] of check.response.headers) {
     if (name !== name.toLowerCase()) fail2(`header name ${name} is not lower-case`, result)
-    if (/[\r\n\0]/.test(value) || /[^!#$%&'*+.^_`|~0-9a-z-]/.test(name)) fail2(`header ${JSON.stringify(name)} is not a legal field`, result)
+    if (/[\r\n\0]/.test(value) || /[^!#$%&'*+.^_`|~0-9a-z-]/.test(name))
+      fail2(`header ${JSON.stringify(name)} is not a legal field`, result)
     if (headers[name] !== undefined) fail2(`repeated header ${name}`, result)
     headers[name] = value
     assertNoLeak(value, `header ${name}`)
@@ -224,7 +251,8 @@ export function assertWellFormed(result: unknown, shape: EventShape, family: Fam
     // A plain HTTP answer to a request that is not an RPC.
     if (!allowNonRpc) fail2(`expected a ${family} response, got a plain HTTP ${status}`, result)
     if (!(status === 204 || (status >= 400 && status < 500))) fail2(`plain answer with status ${status}`, result)
-    if (contentType !== '' && contentType !== 'text/plain; charset=utf-8') fail2(`plain answer with ${contentType}`, result)
+    if (contentType !== '' && contentType !== 'text/plain; charset=utf-8')
+      fail2(`plain answer with ${contentType}`, result)
     assertNoLeak(body.toString('utf8'), 'plain body')
     read.nonRpc = true
     return read
@@ -252,18 +280,21 @@ export function assertWellFormed(result: unknown, shape: EventShape, family: Fam
       let bytes: Buffer = body
       if (actual === 'grpc-web-text') {
         const text = body.toString('latin1')
-        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) fail2('grpc-web-text body is not base64', result)
+        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0)
+          fail2('grpc-web-text body is not base64', result)
         bytes = Buffer.from(text, 'base64')
       }
       const frames = splitFrames(bytes)
       const last = frames.at(-1)
       if (last === undefined || last.flags !== 0x80) fail2('gRPC-Web body does not end with a trailer frame', result)
-      for (const item of frames.slice(0, -1)) if (item.flags !== 0 && item.flags !== 1) fail2(`bad frame flags ${item.flags}`, result)
+      for (const item of frames.slice(0, -1))
+        if (item.flags !== 0 && item.flags !== 1) fail2(`bad frame flags ${item.flags}`, result)
       const trailerText = last.payload.toString('latin1')
       assertNoLeak(trailerText, 'trailer frame')
       read.code = checkGrpcStatus(parseTrailerBlock(trailerText, result), result)
       read.messages = frames.slice(0, -1).map((item) => item.payload)
-      if (headers['grpc-status'] !== undefined) fail2('gRPC-Web status in the headers as well as the trailer frame', result)
+      if (headers['grpc-status'] !== undefined)
+        fail2('gRPC-Web status in the headers as well as the trailer frame', result)
       return read
     }
     case 'grpc': {
@@ -278,11 +309,16 @@ export function assertWellFormed(result: unknown, shape: EventShape, family: Fam
       const frames = splitFrames(body)
       const last = frames.at(-1)
       if (last === undefined || (last.flags & 0x02) === 0) fail2('no end-stream frame', result)
-      for (const item of frames.slice(0, -1)) if (item.flags !== 0 && item.flags !== 1) fail2(`bad frame flags ${item.flags}`, result)
+      for (const item of frames.slice(0, -1))
+        if (item.flags !== 0 && item.flags !== 1) fail2(`bad frame flags ${item.flags}`, result)
       const text = last.payload.toString('utf8')
       assertNoLeak(text, 'end-stream frame')
-      const end = JSON.parse(text) as { error?: { code?: unknown; message?: unknown }; metadata?: Record<string, string[]> }
-      for (const key of Object.keys(end)) if (key !== 'error' && key !== 'metadata') fail2(`end-stream key ${key}`, result)
+      const end = JSON.parse(text) as {
+        error?: { code?: unknown; message?: unknown }
+        metadata?: Record<string, string[]>
+      }
+      for (const key of Object.keys(end))
+        if (key !== 'error' && key !== 'metadata') fail2(`end-stream key ${key}`, result)
       if (end.error === null) fail2('"error": null', result)
       read.code = 0
       if (end.error !== undefined) {
@@ -305,7 +341,8 @@ export function assertWellFormed(result: unknown, shape: EventShape, family: Fam
       read.code = checkConnectErrorJson(json, result)
       read.codeName = json.code
       const expected = connectHttp[read.code]
-      if (status !== expected && !(status === 404 && read.code === 12)) fail2(`HTTP ${status} for code ${read.codeName}`, result)
+      if (status !== expected && !(status === 404 && read.code === 12))
+        fail2(`HTTP ${status} for code ${read.codeName}`, result)
       return read
     }
     case 'twirp': {
@@ -318,10 +355,12 @@ export function assertWellFormed(result: unknown, shape: EventShape, family: Fam
       const text = body.toString('utf8')
       assertNoLeak(text, 'Twirp error body')
       const json = JSON.parse(text)
-      for (const key of Object.keys(json)) if (!['code', 'msg', 'meta'].includes(key)) fail2(`Twirp error key ${key}`, result)
+      for (const key of Object.keys(json))
+        if (!['code', 'msg', 'meta'].includes(key)) fail2(`Twirp error key ${key}`, result)
       if (typeof json.msg !== 'string') fail2('Twirp msg is not a string', result)
       if (json.meta !== undefined) {
-        for (const value of Object.values(json.meta)) if (typeof value !== 'string') fail2('Twirp meta value is not a string', result)
+        for (const value of Object.values(json.meta))
+          if (typeof value !== 'string') fail2('Twirp meta value is not a string', result)
       }
       read.codeName = json.code
       if (json.code === 'bad_route') {
@@ -340,12 +379,17 @@ export function assertWellFormed(result: unknown, shape: EventShape, family: Fam
   }
 }
 
-function checkConnectErrorJson(error: { code?: unknown; message?: unknown; details?: unknown }, response: unknown): number {
+function checkConnectErrorJson(
+  error: { code?: unknown; message?: unknown; details?: unknown },
+  response: unknown,
+): number {
   if (typeof error !== 'object' || error === null) fail2('Connect error is not an object', response)
-  for (const key of Object.keys(error)) if (!['code', 'message', 'details'].includes(key)) fail2(`Connect error key ${key}`, response)
+  for (const key of Object.keys(error))
+    if (!['code', 'message', 'details'].includes(key)) fail2(`Connect error key ${key}`, response)
   const code = connectCodeNames.indexOf(String(error.code))
   if (code <= 0) fail2(`bad Connect code ${String(error.code)}`, response)
-  if (error.message !== undefined && typeof error.message !== 'string') fail2('Connect message is not a string', response)
+  if (error.message !== undefined && typeof error.message !== 'string')
+    fail2('Connect message is not a string', response)
   return code
 }
 

@@ -32,19 +32,35 @@ export interface Http1Reply {
 
 export function http1Call(
   baseUrl: string,
-  init: { method?: string; path: string; headers?: Record<string, string | string[]>; body?: Uint8Array; agent?: Agent },
+  init: {
+    method?: string
+    path: string
+    headers?: Record<string, string | string[]>
+    body?: Uint8Array
+    agent?: Agent
+  },
 ): Promise<Http1Reply> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest(`${baseUrl}${init.path}`, { method: init.method ?? 'POST', headers: init.headers, agent: init.agent, timeout: 10_000 }, (response) => {
-      const chunks: Buffer[] = []
-      response.on('data', (chunk: Buffer) => chunks.push(chunk))
-      response.on('end', () => {
-        const headers: [string, string][] = []
-        for (let i = 0; i < response.rawHeaders.length; i += 2) headers.push([response.rawHeaders[i].toLowerCase(), response.rawHeaders[i + 1]])
-        resolve({ status: response.statusCode ?? 0, headers, body: Buffer.concat(chunks), localPort: response.socket?.localPort })
-      })
-      response.on('error', reject)
-    })
+    const request = httpRequest(
+      `${baseUrl}${init.path}`,
+      { method: init.method ?? 'POST', headers: init.headers, agent: init.agent, timeout: 10_000 },
+      (response) => {
+        const chunks: Buffer[] = []
+        response.on('data', (chunk: Buffer) => chunks.push(chunk))
+        response.on('end', () => {
+          const headers: [string, string][] = []
+          for (let i = 0; i < response.rawHeaders.length; i += 2)
+            headers.push([response.rawHeaders[i].toLowerCase(), response.rawHeaders[i + 1]])
+          resolve({
+            status: response.statusCode ?? 0,
+            headers,
+            body: Buffer.concat(chunks),
+            localPort: response.socket?.localPort,
+          })
+        })
+        response.on('error', reject)
+      },
+    )
     request.on('timeout', () => request.destroy(new Error('HTTP/1.1 request timed out')))
     request.on('error', reject)
     request.end(init.body)
@@ -109,18 +125,29 @@ export interface CliProcess {
 }
 
 export function spawnCli(args: string[], cwd: string): CliProcess {
-  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } })
+  const child = spawn(process.execPath, args, {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  })
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const exit = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)))
+  const exit = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  )
   return {
     child,
     stdout: () => stdout,
     stderr: () => stderr,
     exited: (timeoutMs) =>
-      Promise.race([exit, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`CLI did not exit in ${timeoutMs} ms`)), timeoutMs).unref())]),
+      Promise.race([
+        exit,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`CLI did not exit in ${timeoutMs} ms`)), timeoutMs).unref(),
+        ),
+      ]),
     waitForOutput: (pattern, timeoutMs) =>
       new Promise((resolve, reject) => {
         const check = (): boolean => {

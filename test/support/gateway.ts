@@ -16,13 +16,20 @@ export interface Gateway {
  * A minimal HTTP front door for tests: each request becomes a Lambda event of `shape`, the function's result becomes
  * the response. Listens on 127.0.0.1 only.
  */
-export async function startGateway(handler: LambdaFunction, shape: EventShape, lambdaTimeoutMs = 30_000): Promise<Gateway> {
+export async function startGateway(
+  handler: LambdaFunction,
+  shape: EventShape,
+  lambdaTimeoutMs = 30_000,
+): Promise<Gateway> {
   const events: unknown[] = []
   const server: Server = createServer(async (req, res) => {
     try {
       const event = toLambdaEvent(await readRequest(req), shape)
       events.push(event)
-      const { status, headers, body } = fromLambdaResult(await handler(event, createLambdaContext(lambdaTimeoutMs)), shape)
+      const { status, headers, body } = fromLambdaResult(
+        await handler(event, createLambdaContext(lambdaTimeoutMs)),
+        shape,
+      )
       res.writeHead(status, headers.flat())
       res.end(body)
     } catch (error) {

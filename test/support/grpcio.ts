@@ -15,11 +15,20 @@ export interface GrpcioResult {
 }
 
 /** Runs Echo then Fail against `url` (h2c); requests are encoded TestService messages. */
-export async function callWithGrpcio(url: string, echoRequest: Uint8Array, failRequest: Uint8Array): Promise<GrpcioResult> {
+export async function callWithGrpcio(
+  url: string,
+  echoRequest: Uint8Array,
+  failRequest: Uint8Array,
+): Promise<GrpcioResult> {
   // Not spawnSync: the server under test runs in this process.
   const run = await promisify(execFile)(
     '/usr/bin/python3',
-    [script, url.replace('http://', ''), Buffer.from(echoRequest).toString('hex'), Buffer.from(failRequest).toString('hex')],
+    [
+      script,
+      url.replace('http://', ''),
+      Buffer.from(echoRequest).toString('hex'),
+      Buffer.from(failRequest).toString('hex'),
+    ],
     { encoding: 'utf8', timeout: 20_000 },
   )
   if (run.stderr !== '') throw new Error(`grpcio client: ${run.stderr}`)

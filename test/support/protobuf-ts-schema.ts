@@ -54,10 +54,13 @@ export const FailRequestType = new MessageType<FailRequest>('test.v1.FailRequest
   { no: 5, name: 'http_status', kind: 'scalar', T: ScalarType.UINT32 },
 ])
 
-export const ErrorInfoType = new MessageType<{ reason: string; metadata: Record<string, string> }>('test.v1.ErrorInfo', [
-  { no: 1, name: 'reason', kind: 'scalar', T: ScalarType.STRING },
-  { no: 2, name: 'metadata', kind: 'map', K: ScalarType.STRING, V: { kind: 'scalar', T: ScalarType.STRING } },
-])
+export const ErrorInfoType = new MessageType<{ reason: string; metadata: Record<string, string> }>(
+  'test.v1.ErrorInfo',
+  [
+    { no: 1, name: 'reason', kind: 'scalar', T: ScalarType.STRING },
+    { no: 2, name: 'metadata', kind: 'map', K: ScalarType.STRING, V: { kind: 'scalar', T: ScalarType.STRING } },
+  ],
+)
 
 const AnyType = new MessageType<{ typeUrl: string; value: Uint8Array }>('google.protobuf.Any', [
   { no: 1, name: 'type_url', kind: 'scalar', T: ScalarType.STRING },
@@ -65,14 +68,15 @@ const AnyType = new MessageType<{ typeUrl: string; value: Uint8Array }>('google.
 ])
 
 /** google.rpc.Status, as carried in `grpc-status-details-bin`. */
-export const StatusType = new MessageType<{ code: number; message: string; details: { typeUrl: string; value: Uint8Array }[] }>(
-  'google.rpc.Status',
-  [
-    { no: 1, name: 'code', kind: 'scalar', T: ScalarType.INT32 },
-    { no: 2, name: 'message', kind: 'scalar', T: ScalarType.STRING },
-    { no: 3, name: 'details', kind: 'message', repeat: 2, T: () => AnyType },
-  ],
-)
+export const StatusType = new MessageType<{
+  code: number
+  message: string
+  details: { typeUrl: string; value: Uint8Array }[]
+}>('google.rpc.Status', [
+  { no: 1, name: 'code', kind: 'scalar', T: ScalarType.INT32 },
+  { no: 2, name: 'message', kind: 'scalar', T: ScalarType.STRING },
+  { no: 3, name: 'details', kind: 'message', repeat: 2, T: () => AnyType },
+])
 
 export const TestServiceType = new ServiceType('test.v1.TestService', [
   { name: 'Echo', options: {}, I: EchoRequestType, O: EchoResponseType },

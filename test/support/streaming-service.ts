@@ -13,10 +13,14 @@ export const StreamService = streamingRoot.lookupService('test.stream.v1.StreamS
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer)
-      resolve()
-    }, { once: true })
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer)
+        resolve()
+      },
+      { once: true },
+    )
   })
 
 /** Every reply the handlers produced, with its time, so that tests can compare it with arrival times. */
@@ -40,7 +44,9 @@ export const streamHandlers = grpcRouter({
 })
 
 const middyMajor = Number(
-  JSON.parse(readFileSync(join(here, '..', '..', 'node_modules', '@middy', 'core', 'package.json'), 'utf8')).version.split('.')[0],
+  JSON.parse(
+    readFileSync(join(here, '..', '..', 'node_modules', '@middy', 'core', 'package.json'), 'utf8'),
+  ).version.split('.')[0],
 )
 
 /** A streamified Middy handler: Middy 6 takes `streamifyResponse: true`, Middy 7 an execution mode. */
@@ -59,5 +65,7 @@ export async function createStreamingLambda(options: Partial<GrpcFramingOptions>
 }
 
 export function createBufferedLambda(options: Partial<GrpcFramingOptions> = {}) {
-  return middy().use(grpcFraming({ service: StreamService, logger: false, ...options })).handler(streamHandlers)
+  return middy()
+    .use(grpcFraming({ service: StreamService, logger: false, ...options }))
+    .handler(streamHandlers)
 }

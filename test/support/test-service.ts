@@ -3,7 +3,14 @@ import { fileURLToPath } from 'node:url'
 import middy from '@middy/core'
 import { createError } from '@middy/util'
 import protobuf from 'protobufjs'
-import { GrpcError, grpcFraming, grpcRouter, type GrpcFramingOptions, type RpcCall, type StatusCode } from '../../src/index.js'
+import {
+  GrpcError,
+  grpcFraming,
+  grpcRouter,
+  type GrpcFramingOptions,
+  type RpcCall,
+  type StatusCode,
+} from '../../src/index.js'
 
 export const testRoot = protobuf.loadSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'proto', 'test.proto'))
 export const TestService = testRoot.lookupService('test.v1.TestService')
@@ -67,5 +74,7 @@ export const testHandlers = grpcRouter({
 })
 
 export function createTestLambda(options: Partial<GrpcFramingOptions> = {}) {
-  return middy().use(grpcFraming({ service: TestService, logger: false, ...options })).handler(testHandlers)
+  return middy()
+    .use(grpcFraming({ service: TestService, logger: false, ...options }))
+    .handler(testHandlers)
 }

@@ -24,7 +24,9 @@ describe('gzip', () => {
   })
 
   test('decompresses what another gzip writer produced', () => {
-    expect([...gzip.decompress(gzipSync(Uint8Array.from([0x0a, 0x02, 0x68, 0x69])), 100)]).toEqual([0x0a, 0x02, 0x68, 0x69])
+    expect([...gzip.decompress(gzipSync(Uint8Array.from([0x0a, 0x02, 0x68, 0x69])), 100)]).toEqual([
+      0x0a, 0x02, 0x68, 0x69,
+    ])
   })
 })
 
@@ -65,7 +67,9 @@ describe('decompression limits', () => {
 
   test('maxBytes 0 accepts an empty message and refuses a one-byte one', () => {
     expect(gzip.decompress(gzipSync(new Uint8Array(0)), 0).byteLength).toBe(0)
-    expect(catchGrpcError(() => gzip.decompress(gzipSync(Uint8Array.from([1])), 0)).code).toBe(Status.RESOURCE_EXHAUSTED)
+    expect(catchGrpcError(() => gzip.decompress(gzipSync(Uint8Array.from([1])), 0)).code).toBe(
+      Status.RESOURCE_EXHAUSTED,
+    )
   })
 
   describe('a gzip bomb: 10 MiB of zeros in about 10 KB', () => {
@@ -96,7 +100,14 @@ describe('corrupt input', () => {
   test.each([
     ['random bytes', Uint8Array.from([0x01, 0x02, 0x03, 0x04])],
     ['a truncated gzip stream', gzipSync(text).subarray(0, 12)],
-    ['a gzip stream with a broken checksum', (() => { const g = Uint8Array.from(gzipSync(text)); g[g.length - 6] ^= 0xff; return g })()],
+    [
+      'a gzip stream with a broken checksum',
+      (() => {
+        const g = Uint8Array.from(gzipSync(text))
+        g[g.length - 6] ^= 0xff
+        return g
+      })(),
+    ],
   ])('gzip: %s is INTERNAL', (_, data) => {
     const error = catchGrpcError(() => gzip.decompress(data, 1000))
     expect(error.code).toBe(Status.INTERNAL)

@@ -1,4 +1,12 @@
-import { base64Length, detectEventShape, frontDoorMaxBytes, readHttpRequest, toBase64, writeLambdaResult, type HttpResponse } from '../../src/event.js'
+import {
+  base64Length,
+  detectEventShape,
+  frontDoorMaxBytes,
+  readHttpRequest,
+  toBase64,
+  writeLambdaResult,
+  type HttpResponse,
+} from '../../src/event.js'
 import { httpFixtures, loadEvent } from '../fixtures/load-event.js'
 
 // Echo { text: "hi" } in one gRPC-Web frame: what every fixture carries as its base64 body "AAAAAAQKAmhp".
@@ -15,13 +23,19 @@ describe('detectEventShape', () => {
     expect(detectEventShape(loadEvent(fixture))).toBe(shape)
   })
 
-  test.each(['sqs', 'eventbridge-scheduled', 'websocket-connect'] as const)('%s.json is not an HTTP event', (fixture) => {
-    expect(detectEventShape(loadEvent(fixture))).toBeUndefined()
-  })
+  test.each(['sqs', 'eventbridge-scheduled', 'websocket-connect'] as const)(
+    '%s.json is not an HTTP event',
+    (fixture) => {
+      expect(detectEventShape(loadEvent(fixture))).toBeUndefined()
+    },
+  )
 
-  test.each([undefined, null, 'GET /', 42, {}, { httpMethod: 'POST' }, { requestContext: null }])('%p is not an HTTP event', (event) => {
-    expect(detectEventShape(event)).toBeUndefined()
-  })
+  test.each([undefined, null, 'GET /', 42, {}, { httpMethod: 'POST' }, { requestContext: null }])(
+    '%p is not an HTTP event',
+    (event) => {
+      expect(detectEventShape(event)).toBeUndefined()
+    },
+  )
 
   test('an HTTP API v2 event on a custom domain is still v2', () => {
     const event = loadEvent('http-api-v2')
@@ -233,7 +247,11 @@ describe('writeLambdaResult', () => {
   })
 
   test('a text body travels as it is, isBase64Encoded false', () => {
-    const result = writeLambdaResult('alb', { status: 405, headers: { allow: 'POST, OPTIONS' }, body: 'method GET not allowed' })
+    const result = writeLambdaResult('alb', {
+      status: 405,
+      headers: { allow: 'POST, OPTIONS' },
+      body: 'method GET not allowed',
+    })
     expect(result).toStrictEqual({
       statusCode: 405,
       statusDescription: '405 Method Not Allowed',
@@ -243,14 +261,19 @@ describe('writeLambdaResult', () => {
     })
   })
 
-  test.each(['v1', 'v2', 'url', 'alb', 'alb-multi'] as const)('%s: an empty binary body is "" and not base64-flagged', (shape) => {
-    const result = writeLambdaResult(shape, { status: 200, headers: {}, body: new Uint8Array(0) })
-    expect(result.body).toBe('')
-    expect(result.isBase64Encoded).toBe(false)
-  })
+  test.each(['v1', 'v2', 'url', 'alb', 'alb-multi'] as const)(
+    '%s: an empty binary body is "" and not base64-flagged',
+    (shape) => {
+      const result = writeLambdaResult(shape, { status: 200, headers: {}, body: new Uint8Array(0) })
+      expect(result.body).toBe('')
+      expect(result.isBase64Encoded).toBe(false)
+    },
+  )
 
   test('ALB reason phrases: 204 No Content, 415 Unsupported Media Type, a code without a phrase stays bare', () => {
-    expect(writeLambdaResult('alb', { status: 204, headers: {}, body: '' })).toMatchObject({ statusDescription: '204 No Content' })
+    expect(writeLambdaResult('alb', { status: 204, headers: {}, body: '' })).toMatchObject({
+      statusDescription: '204 No Content',
+    })
     expect(writeLambdaResult('alb-multi', { status: 415, headers: {}, body: '' })).toMatchObject({
       statusDescription: '415 Unsupported Media Type',
     })

@@ -53,7 +53,12 @@ describe('GrpcError constructor', () => {
   })
 
   test('metadata from an array of pairs', () => {
-    const error = new GrpcError(Status.ABORTED, 'x', { metadata: [['x-a', '1'], ['x-a', '2']] })
+    const error = new GrpcError(Status.ABORTED, 'x', {
+      metadata: [
+        ['x-a', '1'],
+        ['x-a', '2'],
+      ],
+    })
     expect(error.metadata.getAll('x-a')).toEqual(['1', '2'])
   })
 
@@ -117,10 +122,19 @@ describe('GrpcError.from', () => {
   })
 
   test("Middy's createError: 404 keeps its message, 500 does not", () => {
-    expect(GrpcError.from(createError(404, 'no such user'))).toMatchObject({ code: Status.NOT_FOUND, message: 'no such user' })
+    expect(GrpcError.from(createError(404, 'no such user'))).toMatchObject({
+      code: Status.NOT_FOUND,
+      message: 'no such user',
+    })
     expect(GrpcError.from(createError(409, 'taken'))).toMatchObject({ code: Status.ALREADY_EXISTS, message: 'taken' })
-    expect(GrpcError.from(createError(500, 'stack trace here'))).toMatchObject({ code: Status.INTERNAL, message: 'INTERNAL' })
-    expect(GrpcError.from(createError(504, 'upstream slow'))).toMatchObject({ code: Status.DEADLINE_EXCEEDED, message: 'DEADLINE_EXCEEDED' })
+    expect(GrpcError.from(createError(500, 'stack trace here'))).toMatchObject({
+      code: Status.INTERNAL,
+      message: 'INTERNAL',
+    })
+    expect(GrpcError.from(createError(504, 'upstream slow'))).toMatchObject({
+      code: Status.DEADLINE_EXCEEDED,
+      message: 'DEADLINE_EXCEEDED',
+    })
   })
 
   test('a plain { statusCode, expose, message } object works too', () => {
@@ -139,7 +153,10 @@ describe('GrpcError.from', () => {
   })
 
   test('without expose, statuses under 500 are exposed and 5xx are not', () => {
-    expect(GrpcError.from({ statusCode: 422, message: 'bad email' })).toMatchObject({ code: Status.UNKNOWN, message: 'bad email' })
+    expect(GrpcError.from({ statusCode: 422, message: 'bad email' })).toMatchObject({
+      code: Status.UNKNOWN,
+      message: 'bad email',
+    })
     expect(GrpcError.from({ statusCode: 401, message: 'who are you' })).toMatchObject({
       code: Status.UNAUTHENTICATED,
       message: 'who are you',
@@ -166,12 +183,14 @@ describe('GrpcError.from', () => {
     expect(error.cause).toBe(thrown)
   })
 
-  test.each([['a string', 'oops'], ['null', null], ['undefined', undefined], ['a string statusCode', { statusCode: '404' }]])(
-    '%s is INTERNAL',
-    (_, thrown) => {
-      const error = GrpcError.from(thrown)
-      expect(error.code).toBe(Status.INTERNAL)
-      expect(error.message).toBe('internal error')
-    },
-  )
+  test.each([
+    ['a string', 'oops'],
+    ['null', null],
+    ['undefined', undefined],
+    ['a string statusCode', { statusCode: '404' }],
+  ])('%s is INTERNAL', (_, thrown) => {
+    const error = GrpcError.from(thrown)
+    expect(error.code).toBe(Status.INTERNAL)
+    expect(error.message).toBe('internal error')
+  })
 })

@@ -25,7 +25,8 @@ function rpcEvent(
     if (shape === 'v1') {
       // REST APIs keep the client's spelling; replace any existing spelling of the name.
       for (const key of Object.keys(event.headers)) if (key.toLowerCase() === name) delete event.headers[key]
-      for (const key of Object.keys(event.multiValueHeaders)) if (key.toLowerCase() === name) delete event.multiValueHeaders[key]
+      for (const key of Object.keys(event.multiValueHeaders))
+        if (key.toLowerCase() === name) delete event.multiValueHeaders[key]
       event.headers[name] = value
       event.multiValueHeaders[name] = [value]
     } else if (shape === 'alb-multi') {
@@ -79,7 +80,10 @@ function trailerText(result: any): string {
   return Buffer.from(last.payload).toString('utf8')
 }
 
-const grpcWebHeaders = { 'content-type': 'application/grpc-web+proto', 'grpc-accept-encoding': 'gzip, deflate, identity' }
+const grpcWebHeaders = {
+  'content-type': 'application/grpc-web+proto',
+  'grpc-accept-encoding': 'gzip, deflate, identity',
+}
 
 // EchoRequest { text: "hi" } = 0a 02 68 69, and the same bytes are EchoResponse { text: "hi" }.
 const hiMessage = [0x0a, 0x02, 0x68, 0x69]
@@ -236,8 +240,17 @@ describe('gRPC-Web errors', () => {
     expect(status.details[0].type).toBe('test.v1.ErrorInfo')
     // ErrorInfo { reason: "TEST_REASON", metadata: { a: "b" } }
     expect([...status.details[0].value]).toEqual([
-      0x0a, 0x0b, ...Buffer.from('TEST_REASON'),
-      0x12, 0x06, 0x0a, 0x01, 0x61, 0x12, 0x01, 0x62,
+      0x0a,
+      0x0b,
+      ...Buffer.from('TEST_REASON'),
+      0x12,
+      0x06,
+      0x0a,
+      0x01,
+      0x61,
+      0x12,
+      0x01,
+      0x62,
     ])
   })
 
@@ -280,7 +293,10 @@ describe('gRPC-Web text', () => {
   })
 
   test('invalid base64 is INVALID_ARGUMENT', async () => {
-    const event = rpcEvent('v2', { body: Buffer.from('AAAA*AQK', 'latin1'), headers: { 'content-type': 'application/grpc-web-text' } })
+    const event = rpcEvent('v2', {
+      body: Buffer.from('AAAA*AQK', 'latin1'),
+      headers: { 'content-type': 'application/grpc-web-text' },
+    })
     const result = await echoLambda(event, context)
     expect([...Buffer.from(result.body, 'base64')]).toEqual(
       trailer('grpc-status: 3\r\ngrpc-message: protocol error: gRPC-Web text body is not valid base64\r\n'),
@@ -307,13 +323,19 @@ describe('native gRPC', () => {
   })
 
   test('application/grpc+proto is answered as application/grpc+proto', async () => {
-    const result = await echoLambda(rpcEvent('v2', { headers: { ...grpcHeaders, 'content-type': 'application/grpc+proto' } }), context)
+    const result = await echoLambda(
+      rpcEvent('v2', { headers: { ...grpcHeaders, 'content-type': 'application/grpc+proto' } }),
+      context,
+    )
     expect(result.headers['content-type']).toBe('application/grpc+proto')
   })
 
   test('error: Trailers-Only, status in headers and an empty body', async () => {
     const body = Uint8Array.from(failRequest(7, 'denied'))
-    const result = await testLambda(rpcEvent('v2', { body, headers: grpcHeaders, path: '/test.v1.TestService/Fail' }), context)
+    const result = await testLambda(
+      rpcEvent('v2', { body, headers: grpcHeaders, path: '/test.v1.TestService/Fail' }),
+      context,
+    )
     expect(result).toStrictEqual({
       statusCode: 200,
       headers: {
@@ -363,7 +385,12 @@ describe('requests that are not RPCs', () => {
     expect(result.body).toBe('unsupported content-type "text/plain"')
     expect(result.headers['content-type']).toBe('text/plain; charset=utf-8')
     expect(result.headers['accept-post'].split(', ')).toEqual(
-      expect.arrayContaining(['application/grpc-web', 'application/grpc-web+proto', 'application/grpc-web-text', 'application/grpc']),
+      expect.arrayContaining([
+        'application/grpc-web',
+        'application/grpc-web+proto',
+        'application/grpc-web-text',
+        'application/grpc',
+      ]),
     )
   })
 
@@ -378,7 +405,9 @@ describe('routing', () => {
   test('an unknown method is HTTP 200 with grpc-status 12', async () => {
     const result = await echoLambda(rpcEvent('v2', { path: '/test.v1.TestService/Nope' }), context)
     expect(result.statusCode).toBe(200)
-    expect(resultBytes(result)).toEqual(trailer('grpc-status: 12\r\ngrpc-message: unknown method /test.v1.TestService/Nope\r\n'))
+    expect(resultBytes(result)).toEqual(
+      trailer('grpc-status: 12\r\ngrpc-message: unknown method /test.v1.TestService/Nope\r\n'),
+    )
   })
 
   test('an unknown service is grpc-status 12 too', async () => {
@@ -388,7 +417,9 @@ describe('routing', () => {
 
   test('a declared method the router lacks is grpc-status 12', async () => {
     const result = await echoLambda(rpcEvent('v2', { path: '/test.v1.TestService/Unrouted' }), context)
-    expect(trailerText(result)).toBe('grpc-status: 12\r\ngrpc-message: method /test.v1.TestService/Unrouted is not implemented\r\n')
+    expect(trailerText(result)).toBe(
+      'grpc-status: 12\r\ngrpc-message: method /test.v1.TestService/Unrouted is not implemented\r\n',
+    )
   })
 })
 
@@ -436,7 +467,10 @@ describe('compression', () => {
   const bigReply = [0x12, 0xd0, 0x0f, ...new Array(2000).fill(0x07)]
 
   test('a reply of at least compressMinBytes is gzip-compressed when the client accepts gzip', async () => {
-    const result = await echoLambda(rpcEvent('v2', { body: replyBytesRequest, headers: { 'grpc-accept-encoding': 'gzip' } }), context)
+    const result = await echoLambda(
+      rpcEvent('v2', { body: replyBytesRequest, headers: { 'grpc-accept-encoding': 'gzip' } }),
+      context,
+    )
     expect(result.headers).toStrictEqual({ ...grpcWebHeaders, 'grpc-encoding': 'gzip' })
     const [message, status] = splitFrames(resultBytes(result))
     expect(message.flags).toBe(0x01)
@@ -483,7 +517,9 @@ describe('size limits', () => {
   test('a bare header declaring 5 MiB is refused at the default 4 MiB limit', async () => {
     const body = Uint8Array.from([0x00, 0x00, 0x50, 0x00, 0x00])
     const result = await echoLambda(rpcEvent('v2', { body }), context)
-    expect(trailerText(result)).toBe('grpc-status: 8\r\ngrpc-message: message size 5242880 is larger than the limit 4194304\r\n')
+    expect(trailerText(result)).toBe(
+      'grpc-status: 8\r\ngrpc-message: message size 5242880 is larger than the limit 4194304\r\n',
+    )
   })
 
   test('a gzip bomb is grpc-status 8', async () => {
@@ -492,7 +528,9 @@ describe('size limits', () => {
     const message = Buffer.concat([Buffer.from([0x12, 0x80, 0x80, 0xc0, 0x02]), payload])
     const body = Uint8Array.from(frame(0x01, gzipSync(message)))
     const result = await echoLambda(rpcEvent('v2', { body, headers: { 'grpc-encoding': 'gzip' } }), context)
-    expect(trailerText(result)).toBe('grpc-status: 8\r\ngrpc-message: decompressed message is larger than the limit 4194304\r\n')
+    expect(trailerText(result)).toBe(
+      'grpc-status: 8\r\ngrpc-message: decompressed message is larger than the limit 4194304\r\n',
+    )
   })
 
   // EchoRequest { reply_bytes: 900000 } = 18 a0 f7 36; the reply is 12 a0 f7 36 + 900000 bytes = 900004 bytes.
@@ -518,7 +556,9 @@ describe('size limits', () => {
 
   test('writeMaxBytes caps the reply message', async () => {
     const result = await createEchoLambda({ writeMaxBytes: 3 })(loadEvent('http-api-v2'), context)
-    expect(trailerText(result)).toBe('grpc-status: 8\r\ngrpc-message: reply of 4 bytes is larger than writeMaxBytes 3\r\n')
+    expect(trailerText(result)).toBe(
+      'grpc-status: 8\r\ngrpc-message: reply of 4 bytes is larger than writeMaxBytes 3\r\n',
+    )
   })
 })
 
@@ -527,7 +567,9 @@ describe('messages', () => {
     // field 2 (bytes), length 5, but no bytes follow
     const body = Uint8Array.from(frame(0, [0x12, 0x05]))
     const result = await echoLambda(rpcEvent('v2', { body }), context)
-    expect(trailerText(result)).toMatch(/^grpc-status: 13\r\ngrpc-message: failed to decode request message: [^\r\n]+\r\n$/)
+    expect(trailerText(result)).toMatch(
+      /^grpc-status: 13\r\ngrpc-message: failed to decode request message: [^\r\n]+\r\n$/,
+    )
   })
 
   test('a handler returning null is grpc-status 13', async () => {

@@ -27,7 +27,10 @@ describe('Metadata', () => {
   })
 
   test('set replaces all values; delete removes the name', () => {
-    const metadata = new Metadata([['x-a', '1'], ['x-a', '2']])
+    const metadata = new Metadata([
+      ['x-a', '1'],
+      ['x-a', '2'],
+    ])
     metadata.set('X-A', '3')
     expect(metadata.getAll('x-a')).toEqual(['3'])
     metadata.delete('x-A')
@@ -65,7 +68,10 @@ describe('Metadata', () => {
   })
 
   test('set on an existing name keeps its place; delete then append moves it last', () => {
-    const metadata = new Metadata([['a', '1'], ['b', '2']])
+    const metadata = new Metadata([
+      ['a', '1'],
+      ['b', '2'],
+    ])
     metadata.set('a', '9')
     expect([...metadata.keys()]).toEqual(['a', 'b'])
     metadata.delete('a')
@@ -106,7 +112,11 @@ describe('Metadata', () => {
   })
 
   test('init from another Metadata copies it (independently)', () => {
-    const original = new Metadata([['x-a', '1'], ['x-a', '2'], ['x-b', '3']])
+    const original = new Metadata([
+      ['x-a', '1'],
+      ['x-a', '2'],
+      ['x-b', '3'],
+    ])
     const copy = new Metadata(original)
     expect([...copy]).toEqual([
       ['x-a', '1, 2'],
@@ -227,10 +237,16 @@ describe('isReservedHeader', () => {
     expect(isReservedHeader(name)).toBe(true)
   })
 
-  test.each(['x-custom', 'x-custom-bin', 'authorization', 'cookie', 'set-cookie', 'cache-control', 'x-grpc-web', 'trailers'])(
-    '%s is not reserved',
-    (name) => {
-      expect(isReservedHeader(name)).toBe(false)
-    },
-  )
+  test.each([
+    'x-custom',
+    'x-custom-bin',
+    'authorization',
+    'cookie',
+    'set-cookie',
+    'cache-control',
+    'x-grpc-web',
+    'trailers',
+  ])('%s is not reserved', (name) => {
+    expect(isReservedHeader(name)).toBe(false)
+  })
 })

@@ -34,13 +34,19 @@ describe('encodeStatusDetails', () => {
 
   test('a UTF-8 message is length-prefixed in bytes, not characters', () => {
     // "☺" is e2 98 ba
-    expect([...encodeStatusDetails({ code: 3, message: '☺', details: [] })]).toEqual([0x08, 0x03, 0x12, 0x03, 0xe2, 0x98, 0xba])
+    expect([...encodeStatusDetails({ code: 3, message: '☺', details: [] })]).toEqual([
+      0x08, 0x03, 0x12, 0x03, 0xe2, 0x98, 0xba,
+    ])
   })
 })
 
 describe('decodeStatusDetails', () => {
   test('08 05 12 01 78 is { code: 5, message: "x", details: [] }', () => {
-    expect(decodeStatusDetails(Uint8Array.from([0x08, 0x05, 0x12, 0x01, 0x78]))).toEqual({ code: 5, message: 'x', details: [] })
+    expect(decodeStatusDetails(Uint8Array.from([0x08, 0x05, 0x12, 0x01, 0x78]))).toEqual({
+      code: 5,
+      message: 'x',
+      details: [],
+    })
   })
 
   test('the Any type URL is cut after its last slash', () => {

@@ -1,4 +1,12 @@
-import { Status, codeFromHttpStatus, codeToHttpStatus, connectCodeName, isStatusCode, statusName, type StatusCode } from '../../src/status.js'
+import {
+  Status,
+  codeFromHttpStatus,
+  codeToHttpStatus,
+  connectCodeName,
+  isStatusCode,
+  statusName,
+  type StatusCode,
+} from '../../src/status.js'
 
 // [code, gRPC name, Connect name, Connect HTTP status] as in the gRPC and Connect specifications.
 const table: [number, string, string, number][] = [
