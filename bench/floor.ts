@@ -36,7 +36,7 @@ export function floorHandler(
     writer.reset()
     const body = Buffer.from(event.body, 'base64')
     if (body.length < 5 || body[0] !== 0 || body.readUInt32BE(1) !== body.length - 5) return floorError(13, 'bad frame')
-    let request
+    let request: protobuf.Message
     try {
       request = requestType.decode(body.subarray(5))
     } catch {

@@ -57,7 +57,7 @@ if (child === undefined) {
   const EchoReply = root.lookupType('bench.v1.EchoReply')
   const echo = (request: { text: string; data: Uint8Array }) => ({ text: request.text, data: request.data })
   const floor = floorHandler(EchoRequest, EchoReply, echo)
-  let handler
+  let handler: (event: any, context: any) => Promise<any>
   if (child === 'floor') handler = floor
   else if (child === 'bare Middy') handler = bareMiddyHandler(floor)
   else if (child === 'middy-grpc') {

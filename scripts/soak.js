@@ -41,7 +41,13 @@ const { toLambdaEvent, fromLambdaResult, createLambdaContext } = await import(
 const { default: middy } = await import('@middy/core')
 const { default: protobuf } = await import('protobufjs')
 
-const gc = globalThis.gc ?? vm.runInNewContext('gc', (v8.setFlagsFromString('--expose-gc'), {}))
+/** `--expose-gc` from the command line, or switched on here when the script was started without it. */
+function exposeGc() {
+  v8.setFlagsFromString('--expose-gc')
+  return vm.runInNewContext('gc')
+}
+
+const gc = globalThis.gc ?? exposeGc()
 
 const schema = protobuf.parse(`
   syntax = "proto3";
@@ -304,7 +310,9 @@ for (let i = 0; i < sequential; i++) {
 }
 const afterSequential = memory()
 const results = await Promise.all(Array.from({ length: concurrent }, (_, i) => invoke(sequential + i)))
-results.forEach((problem, i) => problem !== undefined && problems.push(`concurrent #${i}: ${problem}`))
+results.forEach((problem, i) => {
+  if (problem !== undefined) problems.push(`concurrent #${i}: ${problem}`)
+})
 const afterConcurrent = memory()
 report(`concurrent ${concurrent.toLocaleString('en')}`, afterConcurrent)
 // Once more the same number of sequential calls after the concurrent burst: memory must come back.

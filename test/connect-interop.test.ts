@@ -37,8 +37,8 @@ describe.each(shapes)('connect-node Connect client through a %s event', (shape) 
       { text: 'héllo ☺ & =?', payload: new Uint8Array([0, 255]), number: 9007199254740993n },
       {
         headers: { 'x-echo-one': 'a', 'x-trailer-two': 'b' },
-        onHeader: (h: Headers) => h.forEach((v, k) => headers.set(k, v)),
-        onTrailer: (t: Headers) => t.forEach((v, k) => trailers.set(k, v)),
+        onHeader: (h: Headers) => h.forEach((v, k) => void headers.set(k, v)),
+        onTrailer: (t: Headers) => t.forEach((v, k) => void trailers.set(k, v)),
       },
     )
     expect(reply.text).toBe('héllo ☺ & =?')

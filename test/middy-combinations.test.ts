@@ -210,6 +210,7 @@ describe.each(shapes)('@middy/http-cors before grpcFraming through a %s event', 
   let gateway: Gateway
   let client: TestClient
   let credentialsGateway: Gateway
+  let spoofGateway: Gateway
   beforeAll(async () => {
     gateway = await startGateway(
       middy()
@@ -233,10 +234,7 @@ describe.each(shapes)('@middy/http-cors before grpcFraming through a %s event', 
         .handler(testHandlers),
       shape,
     )
-  })
-  // A handler that tries to set CORS and protocol headers itself.
-  let spoofGateway: Gateway
-  beforeAll(async () => {
+    // A handler that tries to set CORS and protocol headers itself.
     spoofGateway = await startGateway(
       middy()
         .use(httpCors(corsOptions))

@@ -816,9 +816,9 @@ function examineConnectError(text: string, what: string, feedback: string[]): vo
       case 'details':
         if (!Array.isArray(value)) feedback.push(`${what}: value for key "details" is not an array`)
         else
-          value.forEach((detail: unknown, i: number) =>
-            examineConnectErrorDetail(detail, `${what}: details[${i}]`, feedback),
-          )
+          value.forEach((detail: unknown, i: number) => {
+            examineConnectErrorDetail(detail, `${what}: details[${i}]`, feedback)
+          })
         break
       default:
         feedback.push(`${what}: invalid key ${JSON.stringify(key)}`)

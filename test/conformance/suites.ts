@@ -188,8 +188,7 @@ export function readRequestInfo(info: any): RequestInfoValue {
     requestHeaders: (info.requestHeaders ?? []).map((h: any) => ({ name: h.name, value: [...(h.value ?? [])] })),
     requests: (info.requests ?? []).map((a: any) => ({ type_url: a.type_url, value: a.value ?? new Uint8Array(0) })),
   }
-  if (Object.hasOwn(info, 'timeoutMs') && info.timeoutMs != null)
-    value.timeoutMs = Number(info.timeoutMs)
+  if (Object.hasOwn(info, 'timeoutMs') && info.timeoutMs != null) value.timeoutMs = Number(info.timeoutMs)
   if (info.connectGetInfo != null) {
     value.connectGetInfo = {
       queryParams: (info.connectGetInfo.queryParams ?? []).map((h: any) => ({

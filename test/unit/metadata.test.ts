@@ -82,7 +82,9 @@ describe('Metadata', () => {
   test('forEach passes value, name and the metadata itself', () => {
     const metadata = new Metadata({ 'X-One': '1', 'x-two': ['2', '3'] })
     const seen: [string, string, boolean][] = []
-    metadata.forEach((value, name, self) => seen.push([value, name, self === metadata]))
+    metadata.forEach((value, name, self) => {
+      seen.push([value, name, self === metadata])
+    })
     expect(seen).toEqual([
       ['1', 'x-one', true],
       ['2, 3', 'x-two', true],
