@@ -54,13 +54,44 @@ export function decodeSingleEnvelope(body: Uint8Array, readMaxBytes: number): En
   return envelope
 }
 
+/**
+ * Splits a byte stream into envelopes across chunk boundaries (the dev server reads streamed bodies with it). Each
+ * envelope's data is a view of the bytes pushed; `buffered` counts the bytes of an envelope not complete yet.
+ */
+export class EnvelopeReader {
+  #pending: Uint8Array = new Uint8Array(0)
+
+  /** The envelopes completed by `chunk`, each with `bytes`, the whole frame as it came. */
+  push(chunk: Uint8Array): (Envelope & { bytes: Uint8Array })[] {
+    this.#pending = this.#pending.byteLength === 0 ? chunk : Buffer.concat([this.#pending, chunk])
+    const envelopes: (Envelope & { bytes: Uint8Array })[] = []
+    while (this.#pending.byteLength >= envelopeHeaderBytes) {
+      const length = readEnvelopeLength(this.#pending, 0)
+      const end = envelopeHeaderBytes + length
+      if (this.#pending.byteLength < end) break
+      const bytes = this.#pending.subarray(0, end)
+      envelopes.push({ flags: bytes[0], data: bytes.subarray(envelopeHeaderBytes), bytes })
+      this.#pending = this.#pending.subarray(end)
+    }
+    return envelopes
+  }
+
+  get buffered(): number {
+    return this.#pending.byteLength
+  }
+}
+
+function readEnvelopeLength(bytes: Uint8Array, offset: number): number {
+  return bytes[offset + 1] * 0x1000000 + (bytes[offset + 2] << 16) + (bytes[offset + 3] << 8) + bytes[offset + 4]
+}
+
 function decodeEnvelopeAt(body: Uint8Array, offset: number, readMaxBytes: number): Envelope {
   const remaining = body.byteLength - offset
   if (remaining < envelopeHeaderBytes) {
     throw new GrpcError(Status.INVALID_ARGUMENT, `protocol error: incomplete envelope header (${remaining} of 5 bytes)`)
   }
   const flags = body[offset]
-  const length = body[offset + 1] * 0x1000000 + (body[offset + 2] << 16) + (body[offset + 3] << 8) + body[offset + 4]
+  const length = readEnvelopeLength(body, offset)
   if (length > readMaxBytes) {
     throw new GrpcError(Status.RESOURCE_EXHAUSTED, `message size ${length} is larger than the limit ${readMaxBytes}`)
   }

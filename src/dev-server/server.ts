@@ -22,7 +22,8 @@ import {
   type IncomingHttpRequest,
   type OutgoingHttpResponse,
 } from './lambda-event.js'
-import { createResponseStream, isStreamingHandler, parseTrailerFrame, type StreamTarget } from './streaming.js'
+import { parseTrailerBlock } from '../protocol/trailer.js'
+import { createResponseStream, isStreamingHandler, type StreamTarget } from './streaming.js'
 
 /** A Lambda handler: async (Middy), or callback style. */
 export type LambdaHandler = (
@@ -287,7 +288,7 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
       observer: {
         frame(flags, data) {
           frames += 1
-          if ((flags & 0x80) !== 0) trailerFrame = parseTrailerFrame(data)
+          if ((flags & 0x80) !== 0) trailerFrame = parseTrailerBlock(data)
           if ((flags & 0x02) !== 0) connectError = connectEndStatus(data)
           if (verbose)
             notes.push(

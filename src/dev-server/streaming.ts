@@ -1,4 +1,6 @@
 import { Writable } from 'node:stream'
+import { EnvelopeReader } from '../envelope.js'
+import { parseTrailerBlock } from '../protocol/trailer.js'
 
 /** The content type `awslambda.HttpResponseStream.from` gives the invoke response: a JSON prelude, 8 NULs, the body. */
 const httpIntegrationContentType = 'application/vnd.awslambda.http-integration-response'
@@ -60,29 +62,7 @@ export interface StreamTarget {
 
 export interface StreamObserver {
   /** Each complete 5-byte-prefixed frame of the body (for logs), when the body is enveloped. */
-  frame?(flags: number, data: Buffer): void
-}
-
-/** Splits a byte stream into 5-byte-prefixed frames across chunk boundaries. */
-class FrameSplitter {
-  #pending: Buffer = Buffer.alloc(0)
-
-  push(chunk: Uint8Array): { flags: number; bytes: Buffer; data: Buffer }[] {
-    this.#pending = this.#pending.byteLength === 0 ? Buffer.from(chunk) : Buffer.concat([this.#pending, chunk])
-    const frames: { flags: number; bytes: Buffer; data: Buffer }[] = []
-    while (this.#pending.byteLength >= 5) {
-      const length = this.#pending.readUInt32BE(1)
-      if (this.#pending.byteLength < 5 + length) break
-      const bytes = this.#pending.subarray(0, 5 + length)
-      frames.push({ flags: bytes[0], bytes, data: bytes.subarray(5) })
-      this.#pending = this.#pending.subarray(5 + length)
-    }
-    return frames
-  }
-
-  get buffered(): number {
-    return this.#pending.byteLength
-  }
+  frame?(flags: number, data: Uint8Array): void
 }
 
 export interface ResponseStreamState {
@@ -113,8 +93,8 @@ export function createResponseStream(
   let contentType: string | undefined
   let prelude: Buffer | undefined = Buffer.alloc(0)
   let grpcMode = false
-  let observe: FrameSplitter | undefined
-  const splitter = new FrameSplitter()
+  let observe: EnvelopeReader | undefined
+  const splitter = new EnvelopeReader()
 
   const respond = (end: boolean): void => {
     if (state.headersSent) return
@@ -129,7 +109,7 @@ export function createResponseStream(
     grpcMode = options.grpcTrailers(state.headers)
     if (grpcMode) state.headers = state.headers.filter(([name]) => name.toLowerCase() !== 'trailer')
     if (!grpcMode && options.observer?.frame !== undefined && options.enveloped(state.headers))
-      observe = new FrameSplitter()
+      observe = new EnvelopeReader()
   }
 
   const forward = async (chunk: Buffer): Promise<void> => {
@@ -138,7 +118,7 @@ export function createResponseStream(
       for (const frame of splitter.push(chunk)) {
         options.observer?.frame?.(frame.flags, frame.data)
         if ((frame.flags & 0x80) !== 0) {
-          state.trailers.push(...parseTrailerFrame(frame.data))
+          state.trailers.push(...parseTrailerBlock(frame.data))
           continue
         }
         respond(false)
@@ -209,14 +189,4 @@ function parsePrelude(bytes: Buffer): { status: number; headers: [string, string
     for (const value of values) headers.push([name, String(value)])
   for (const cookie of prelude.cookies ?? []) headers.push(['set-cookie', cookie])
   return { status: prelude.statusCode ?? 200, headers }
-}
-
-/** `name: value\r\n` lines of a gRPC-Web style trailer frame. */
-export function parseTrailerFrame(data: Uint8Array): [string, string][] {
-  const fields: [string, string][] = []
-  for (const line of Buffer.from(data).toString('utf8').split('\r\n')) {
-    const colon = line.indexOf(':')
-    if (colon > 0) fields.push([line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()])
-  }
-  return fields
 }

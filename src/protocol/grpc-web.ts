@@ -1,9 +1,10 @@
-import { envelopeHeaderBytes, flagTrailer, writeEnvelopeHeader } from '../envelope.js'
+import { envelopeHeaderBytes, writeEnvelopeHeader } from '../envelope.js'
 import { toBase64, type HttpResponse } from '../event.js'
 import { GrpcError } from '../grpc-error.js'
 import { Status } from '../status.js'
 import { frameReply, grpcResponseHeaders, grpcTrailerFields, readGrpcRequest } from './grpc-common.js'
 import type { Exchange, Protocol, StreamWriter } from './protocol.js'
+import { encodeTrailerFrame } from './trailer.js'
 
 const binaryStream: StreamWriter = {
   head: (exchange) => ({
@@ -84,17 +85,6 @@ function toText(response: HttpResponse): HttpResponse {
   // One base64 pass over the whole frame sequence: grpc-web JS decodes only 4-character-aligned text.
   response.body = toBase64(response.body as Uint8Array)
   return response
-}
-
-/** `name: value\r\n` lines, lower-case names, in a frame flagged 0x80. */
-export function encodeTrailerFrame(fields: Record<string, string>): Uint8Array {
-  let text = ''
-  for (const name of Object.keys(fields)) text += `${name}: ${fields[name]}\r\n`
-  const length = Buffer.byteLength(text)
-  const frame = Buffer.allocUnsafe(envelopeHeaderBytes + length)
-  writeEnvelopeHeader(frame, 0, flagTrailer, length)
-  frame.write(text, envelopeHeaderBytes)
-  return frame
 }
 
 // The trailer frame of a call that succeeded without trailers of its own: the same bytes every time. Only ever copied

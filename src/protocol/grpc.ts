@@ -1,6 +1,6 @@
 import { envelopeHeaderBytes } from '../envelope.js'
 import { frameReply, grpcResponseHeaders, grpcTrailerFields, readGrpcRequest } from './grpc-common.js'
-import { encodeTrailerFrame } from './grpc-web.js'
+import { encodeTrailerFrame } from './trailer.js'
 import type { Exchange, Protocol } from './protocol.js'
 
 /**

@@ -1,4 +1,5 @@
-import { decodeGrpcWebText, encodeTrailerFrame } from '../../src/protocol/grpc-web.js'
+import { decodeGrpcWebText } from '../../src/protocol/grpc-web.js'
+import { encodeTrailerFrame } from '../../src/protocol/trailer.js'
 import { Status } from '../../src/status.js'
 import { catchGrpcError } from './helpers.js'
 
