@@ -37,6 +37,7 @@ export async function startGateway(
       res.end(`function error: ${(error as Error).message}`)
     }
   })
+  server.keepAliveTimeout = 120_000
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
