@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs'
 import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import type { EventShape } from './event.js'
+import type { EventShape } from './event/shape.js'
 import { createDevServer, type DevServer, type LambdaHandler } from './dev-server/server.js'
 import { installAwsLambdaGlobal } from './dev-server/streaming.js'
 

@@ -1,106 +1,53 @@
-import protobuf from 'protobufjs/minimal.js'
-import { GrpcError } from './grpc-error.js'
-import { formatJsonMessage, parseJsonMessage } from './json.js'
+import { GrpcError, MalformedMessageError } from './grpc-error.js'
 import { Status } from './status.js'
 
-/**
- * What a message type must offer: a protobufjs reflection `Type` and a class of a pbjs static module both do.
- * `fromObject` returns its argument unchanged when that already is a message of the type.
- */
-export interface MessageType<T = any> {
-  encode(message: T, writer?: protobuf.Writer): protobuf.Writer
-  decode(reader: protobuf.Reader | Uint8Array, length?: number): T
-  fromObject(object: { [key: string]: any }): T
-}
-
+/** The wire format of a call's messages: protobuf binary or proto3 JSON. */
 export type CodecName = 'proto' | 'json'
+
+/**
+ * How the middlewares turn one message type's messages into bytes and back, whatever library generated or loaded
+ * the type. Each family (protobufjs reflection or static code, protobuf-es, ts-proto, ...) has an adapter under
+ * `codecs/` that makes one codec per message type, once, when the method table is built. Framing, compression,
+ * limits, errors and streaming never look past this interface.
+ *
+ * - `decode*` throw on malformed input (any error; `decodeMessage` classifies it).
+ * - `encode*` take what a handler returned (a plain object or a message of the type) and throw when it is not a
+ *   valid message of the type (`encodeMessage` makes that INTERNAL).
+ * - `encodeJson`'s `protoNames` asks for the .proto field names instead of lowerCamel (Twirp, as its Go server).
+ */
+export interface MessageCodec<T = unknown> {
+  decodeBinary(bytes: Uint8Array): T
+  decodeJson(text: string): T
+  encodeBinary(message: unknown): Uint8Array
+  encodeJson(message: unknown, protoNames: boolean): string
+}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** Binary decode failures are INTERNAL, as gRPC specifies; JSON ones INVALID_ARGUMENT, as Connect does. */
-export function decodeMessage<T>(type: MessageType<T>, bytes: Uint8Array, codec: CodecName): T {
-  if (codec === 'json') {
+export function decodeMessage<T>(codec: MessageCodec<T>, bytes: Uint8Array, format: CodecName): T {
+  if (format === 'json') {
     try {
-      return parseJsonMessage(type, utf8.decode(bytes))
+      return codec.decodeJson(utf8.decode(bytes))
     } catch (error) {
-      throw new GrpcError(
-        Status.INVALID_ARGUMENT,
-        `failed to parse JSON request message: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      )
+      throw new MalformedMessageError(Status.INVALID_ARGUMENT, `failed to parse JSON request message`, error)
     }
   }
   try {
-    return type.decode(bytes)
+    return codec.decodeBinary(bytes)
   } catch (error) {
-    throw new GrpcError(Status.INTERNAL, `failed to decode request message: ${(error as Error).message}`, {
-      cause: error,
-    })
+    throw new MalformedMessageError(Status.INTERNAL, `failed to decode request message`, error)
   }
 }
 
-// One scratch Writer for every call: encoding is synchronous and the Writer is reset after each use (replaced after a
-// failure). Its Op list is per call; what is saved is the Writer and its first Op.
-let writer = protobuf.Writer.create()
-
-/**
- * Encodes a reply (a plain object or a message of the type) after `reserveBytes` placeholder bytes and before
- * `trailingBytes` more (their values are unspecified: the caller writes them), so that the envelope header (and a
- * gRPC-Web trailer frame) is written in place instead of copying the payload once more. `Type.encode` does not
- * validate, so plain objects go through `fromObject` first (a no-op for a message of the type): a wrong reply fails
- * here, as INTERNAL, instead of leaving as a corrupt frame.
- */
-export function encodeMessage<T>(
-  type: MessageType<T>,
-  reply: unknown,
-  reserveBytes: number,
-  codec: CodecName,
-  jsonProtoNames = false,
-  trailingBytes = 0,
-): Uint8Array {
+/** The bytes of a reply message. What is not a message of the type fails here, as INTERNAL, not as a corrupt frame. */
+export function encodeMessage(codec: MessageCodec, reply: unknown, format: CodecName, protoNames: boolean): Uint8Array {
   if (typeof reply !== 'object' || reply === null) {
     throw new GrpcError(Status.INTERNAL, `handler returned ${reply === null ? 'null' : typeof reply}, not a message`)
   }
   try {
-    if (codec === 'json') {
-      const text = formatJsonMessage(type, reply, jsonProtoNames)
-      const textBytes = Buffer.byteLength(text)
-      const bytes = Buffer.allocUnsafe(reserveBytes + textBytes + trailingBytes)
-      bytes.fill(0, 0, reserveBytes)
-      bytes.write(text, reserveBytes)
-      if (trailingBytes > 0) bytes.fill(0, reserveBytes + textBytes)
-      return bytes
-    }
-    reservePlaceholders(writer, reserveBytes)
-    type.encode(type.fromObject(reply as Record<string, unknown>), writer)
-    reservePlaceholders(writer, trailingBytes)
-    const bytes = writer.finish()
-    writer.reset()
-    return bytes
+    return format === 'json' ? Buffer.from(codec.encodeJson(reply, protoNames)) : codec.encodeBinary(reply)
   } catch (error) {
-    // A failure inside a nested message leaves forked states that reset() would restore: start a new Writer.
-    writer = protobuf.Writer.create()
     throw new GrpcError(Status.INTERNAL, 'failed to encode response message', { cause: error })
   }
-}
-
-/**
- * Appends `count` placeholder bytes in as few Writer operations as possible (each is an allocation): 8 at a time
- * (a double), 5 (the largest uint32 is a 5-byte varint), 4 (fixed32), then single bytes. Their values do not matter:
- * the caller overwrites them (envelope header, trailer frame).
- */
-function reservePlaceholders(target: protobuf.Writer, count: number): void {
-  let left = count
-  for (; left >= 8; left -= 8) target.double(0)
-  if (left >= 5) {
-    target.uint32(0xffffffff)
-    left -= 5
-  }
-  if (left >= 4) {
-    target.fixed32(0)
-    left -= 4
-  }
-  for (; left > 0; left--) target.uint32(0)
 }

@@ -1,7 +1,7 @@
 import { constants as bufferConstants } from 'node:buffer'
 import { createRequire } from 'node:module'
 import type * as Zlib from 'node:zlib'
-import { GrpcError } from './grpc-error.js'
+import { GrpcError, messageTooLarge } from './grpc-error.js'
 import { Status } from './status.js'
 
 export interface Compression {
@@ -32,15 +32,13 @@ function zlibCompression(
         output = decompress(data, { maxOutputLength: Math.min(Math.max(maxBytes, 1), bufferConstants.MAX_LENGTH) })
       } catch (error) {
         if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-          throw new GrpcError(Status.RESOURCE_EXHAUSTED, `decompressed message is larger than the limit ${maxBytes}`, {
-            cause: error,
-          })
+          throw messageTooLarge(undefined, maxBytes, error)
         }
         throw new GrpcError(Status.INTERNAL, `failed to decompress ${name} message`, { cause: error })
       }
       // A limit of 0 could not be given to zlib.
       if (output.byteLength > maxBytes) {
-        throw new GrpcError(Status.RESOURCE_EXHAUSTED, `decompressed message is larger than the limit ${maxBytes}`)
+        throw messageTooLarge(undefined, maxBytes)
       }
       return output
     },
@@ -53,8 +51,10 @@ export const deflate = zlibCompression('deflate', 'deflateSync', 'inflateSync')
 
 export const compressions: readonly Compression[] = [gzip, deflate]
 
-/** `gzip, deflate, identity`: what the server can decompress. */
-export const acceptEncodingValue = [...compressions.map((c) => c.name), 'identity'].join(', ')
+/** `gzip, deflate`: what the server can decompress (Connect's accept-encoding headers). */
+export const supportedEncodings = compressions.map((c) => c.name).join(', ')
+/** `gzip, deflate, identity`: the same, as gRPC's grpc-accept-encoding lists it. */
+export const acceptEncodingValue = `${supportedEncodings}, identity`
 
 /**
  * The compression a request declares. `null` is identity. An encoding the server lacks is UNIMPLEMENTED; the error

@@ -1,4 +1,5 @@
-import { GrpcError } from './grpc-error.js'
+import type { Compression } from './compression.js'
+import { GrpcError, messageTooLarge } from './grpc-error.js'
 import { Status } from './status.js'
 
 /** Envelope flags: the payload is compressed with the negotiated encoding. */
@@ -15,11 +16,13 @@ export interface Envelope {
   data: Uint8Array
 }
 
-/** `flags | uint32 BE length | data` in one allocation. */
-export function encodeEnvelope(flags: number, data: Uint8Array): Uint8Array {
-  const bytes = new Uint8Array(envelopeHeaderBytes + data.byteLength)
+/** `flags | uint32 BE length | data` in one allocation, followed by `after` (a frame that ends the body) if given. */
+export function encodeEnvelope(flags: number, data: Uint8Array, after?: Uint8Array): Uint8Array {
+  const end = envelopeHeaderBytes + data.byteLength
+  const bytes = Buffer.allocUnsafe(end + (after?.byteLength ?? 0))
   writeEnvelopeHeader(bytes, 0, flags, data.byteLength)
   bytes.set(data, envelopeHeaderBytes)
+  if (after !== undefined) bytes.set(after, end)
   return bytes
 }
 
@@ -37,10 +40,10 @@ export function writeEnvelopeHeader(target: Uint8Array, offset: number, flags: n
  * cardinality violation; a body cut short is INVALID_ARGUMENT.
  */
 export function decodeSingleEnvelope(body: Uint8Array, readMaxBytes: number): Envelope {
-  if (body.byteLength === 0) {
-    throw new GrpcError(Status.UNIMPLEMENTED, 'unary request has no message')
-  }
-  const envelope = decodeEnvelopeAt(body, 0, readMaxBytes)
+  const envelopes = readEnvelopes(body, readMaxBytes)
+  const first = envelopes.next()
+  if (first.done === true) throw new GrpcError(Status.UNIMPLEMENTED, 'unary request has no message')
+  const envelope = first.value
   const end = envelopeHeaderBytes + envelope.data.byteLength
   if (end < body.byteLength) {
     if (body.byteLength - end < envelopeHeaderBytes) {
@@ -81,6 +84,37 @@ export class EnvelopeReader {
   }
 }
 
+/**
+ * The envelopes of a whole request body, one at a time, each checked against `readMaxBytes` before it is sliced
+ * (a view, not a copy). A body cut short fails INVALID_ARGUMENT when the reader reaches it.
+ */
+export function* readEnvelopes(body: Uint8Array, readMaxBytes: number): Generator<Envelope, void, undefined> {
+  for (let offset = 0; offset < body.byteLength; ) {
+    const envelope = decodeEnvelopeAt(body, offset, readMaxBytes)
+    offset += envelopeHeaderBytes + envelope.data.byteLength
+    yield envelope
+  }
+}
+
+/**
+ * An envelope's message, decompressed within `readMaxBytes` when its flag says so. Any other flag on a request
+ * message is a protocol error.
+ */
+export function readEnvelopePayload(
+  { flags, data }: Envelope,
+  compression: Compression | null,
+  readMaxBytes: number,
+): Uint8Array {
+  if ((flags & ~flagCompressed) !== 0) {
+    throw new GrpcError(Status.INTERNAL, `protocol error: invalid envelope flags 0x${flags.toString(16)}`)
+  }
+  if ((flags & flagCompressed) === 0) return data
+  if (compression === null) {
+    throw new GrpcError(Status.INTERNAL, 'protocol error: compressed message without a negotiated encoding')
+  }
+  return data.byteLength === 0 ? data : compression.decompress(data, readMaxBytes)
+}
+
 function readEnvelopeLength(bytes: Uint8Array, offset: number): number {
   return bytes[offset + 1] * 0x1000000 + (bytes[offset + 2] << 16) + (bytes[offset + 3] << 8) + bytes[offset + 4]
 }
@@ -93,7 +127,7 @@ function decodeEnvelopeAt(body: Uint8Array, offset: number, readMaxBytes: number
   const flags = body[offset]
   const length = readEnvelopeLength(body, offset)
   if (length > readMaxBytes) {
-    throw new GrpcError(Status.RESOURCE_EXHAUSTED, `message size ${length} is larger than the limit ${readMaxBytes}`)
+    throw messageTooLarge(length, readMaxBytes)
   }
   if (length > remaining - envelopeHeaderBytes) {
     throw new GrpcError(

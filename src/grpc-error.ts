@@ -89,3 +89,29 @@ function toErrorDetail(detail: ErrorDetailInit): ErrorDetail {
   }
   throw new TypeError('GrpcError: a detail must be a protobufjs message or { type, value }')
 }
+
+/**
+ * The one "too large" error (RESOURCE_EXHAUSTED) for a message over a limit: a request message (its declared or
+ * decompressed size) or a reply. `size` is unknown when decompression stopped at the limit.
+ */
+export function messageTooLarge(size: number | undefined, limit: number, cause?: unknown): GrpcError {
+  const subject = size === undefined ? 'decompressed message' : `message size ${size}`
+  return new GrpcError(Status.RESOURCE_EXHAUSTED, `${subject} is larger than the limit ${limit}`, { cause })
+}
+
+/**
+ * No method matches the request's path (or, for Twirp, its HTTP method and content-type): Connect answers 404 and
+ * Twirp `bad_route`, where a method declared without a handler stays UNIMPLEMENTED (501).
+ */
+export class RouteNotFoundError extends GrpcError {
+  constructor(message: string) {
+    super(Status.UNIMPLEMENTED, message)
+  }
+}
+
+/** A request message that could not be decoded: Twirp answers it `malformed`, the other protocols by its code. */
+export class MalformedMessageError extends GrpcError {
+  constructor(code: typeof Status.INTERNAL | typeof Status.INVALID_ARGUMENT, what: string, cause: unknown) {
+    super(code, `${what}: ${(cause as Error | undefined)?.message ?? String(cause)}`, { cause })
+  }
+}

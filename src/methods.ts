@@ -1,9 +1,11 @@
 import type protobuf from 'protobufjs'
-import type { MessageType } from './codec.js'
+import type { MessageCodec } from './codec.js'
+import { type MessageType, protobufjsCodec } from './codecs/protobufjs.js'
 
 export type IdempotencyLevel = 'IDEMPOTENCY_UNKNOWN' | 'NO_SIDE_EFFECTS' | 'IDEMPOTENT'
 
-/** One RPC method as the middlewares see it, whatever protobufjs form it came from. */
+/** One RPC method as the middlewares see it, whatever library its types came from. */
+// biome-ignore lint/suspicious/noExplicitAny: the untyped default, as GrpcEvent's: a handler without type arguments
 export interface RpcMethod<Req = any, Res = any> {
   /** `SayHello` */
   readonly name: string
@@ -11,12 +13,14 @@ export interface RpcMethod<Req = any, Res = any> {
   readonly serviceName: string
   /** `/hello.v1.Greeter/SayHello` */
   readonly path: string
-  readonly requestType: MessageType<Req>
-  readonly responseType: MessageType<Res>
+  /** Decodes the request message (made once per type, when the method table is built). */
+  readonly requestCodec: MessageCodec<Req>
+  /** Encodes the reply. */
+  readonly responseCodec: MessageCodec<Res>
   readonly requestStream: boolean
   readonly responseStream: boolean
   readonly idempotency: IdempotencyLevel
-  /** The protobufjs reflection method, when the service came from reflection. */
+  /** The family's own method descriptor: the protobufjs reflection `Method` when the service came from reflection. */
   readonly descriptor?: protobuf.Method
 }
 
@@ -50,6 +54,16 @@ export function buildMethodTable(service: ServiceDefinition, onlyMethod?: string
 }
 
 function listMethods(service: ServiceDefinition): RpcMethod[] {
+  // One codec per message type, shared by every method that uses the type.
+  const codecs = new Map<MessageType, MessageCodec>()
+  const codecOf = (type: MessageType): MessageCodec => {
+    let codec = codecs.get(type)
+    if (codec === undefined) {
+      codec = protobufjsCodec(type)
+      codecs.set(type, codec)
+    }
+    return codec
+  }
   if (isReflectionService(service)) {
     service.resolveAll()
     const serviceName = service.fullName.replace(/^\./, '')
@@ -57,8 +71,8 @@ function listMethods(service: ServiceDefinition): RpcMethod[] {
       name: method.name,
       serviceName,
       path: `/${serviceName}/${method.name}`,
-      requestType: method.resolvedRequestType as protobuf.Type,
-      responseType: method.resolvedResponseType as protobuf.Type,
+      requestCodec: codecOf(method.resolvedRequestType as protobuf.Type),
+      responseCodec: codecOf(method.resolvedResponseType as protobuf.Type),
       requestStream: method.requestStream === true,
       responseStream: method.responseStream === true,
       idempotency: (method.options?.idempotency_level as IdempotencyLevel | undefined) ?? 'IDEMPOTENCY_UNKNOWN',
@@ -72,8 +86,8 @@ function listMethods(service: ServiceDefinition): RpcMethod[] {
       name: match[2],
       serviceName: match[1],
       path,
-      requestType: definition.requestType,
-      responseType: definition.responseType,
+      requestCodec: codecOf(definition.requestType),
+      responseCodec: codecOf(definition.responseType),
       requestStream: definition.requestStream === true,
       responseStream: definition.responseStream === true,
       idempotency: definition.idempotency ?? 'IDEMPOTENCY_UNKNOWN',

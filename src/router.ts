@@ -1,9 +1,10 @@
 import type { Context } from 'aws-lambda'
-import { raceDeadline } from './call.js'
+import { callExchange } from './call.js'
 import { GrpcError } from './grpc-error.js'
 import type { GrpcEvent } from './middlewares/messages.js'
 import { Status } from './status.js'
 
+// biome-ignore lint/suspicious/noExplicitAny: the untyped default of the public API (a handler without type arguments)
 export type GrpcHandler<Req = any, Res = any> = (
   event: GrpcEvent<Req, Res>,
   context: Context,
@@ -13,7 +14,7 @@ export type GrpcHandler<Req = any, Res = any> = (
 /**
  * One Middy handler for many methods: keys are method names (`SayHello`) or paths (`/pkg.Service/SayHello`). A
  * method the service declares without a handler here is UNIMPLEMENTED. The handler is raced against the client's
- * deadline, so a slow handler still answers DEADLINE_EXCEEDED on time.
+ * deadline (Middy's own timeout covers the Lambda's), so a slow handler still answers DEADLINE_EXCEEDED on time.
  */
 export function grpcRouter(handlers: Record<string, GrpcHandler>): GrpcHandler {
   const routes = new Map(Object.entries(handlers))
@@ -24,10 +25,13 @@ export function grpcRouter(handlers: Record<string, GrpcHandler>): GrpcHandler {
     if (handler === undefined) {
       throw new GrpcError(Status.UNIMPLEMENTED, `method ${call.method.path} is not implemented`)
     }
+    const exchange = callExchange(call)
     try {
-      return await raceDeadline(call, (async () => handler(event, context, options))())
+      const work = (async () => handler(event, context, options))()
+      return await (exchange.deadline?.clientFirst === true ? exchange.deadline.race(work) : work)
     } catch (error) {
-      call.handlerError = error
+      // Kept for grpcProtocol's onError: @middy/http-error-handler, when it runs first, replaces request.error.
+      exchange.handlerError = error
       throw error
     }
   }

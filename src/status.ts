@@ -38,16 +38,22 @@ export function connectCodeName(code: StatusCode): string {
   return code === Status.CANCELLED ? 'canceled' : statusNames[code].toLowerCase()
 }
 
-// Index = status code. Connect protocol table (also used as GrpcError.statusCode).
+// Index = status code. The Connect protocol's HTTP status for each code (also GrpcError.statusCode).
 const connectHttpStatuses = [200, 499, 500, 400, 504, 404, 409, 403, 429, 400, 409, 400, 501, 500, 503, 500, 401]
+// Index = status code. Twirp's HTTP status for each error code (it differs from Connect's for 1, 4 and 9).
+const twirpHttpStatuses = [200, 408, 500, 400, 408, 404, 409, 403, 429, 412, 409, 400, 501, 500, 503, 500, 401]
 
 export function codeToHttpStatus(code: StatusCode): number {
   return connectHttpStatuses[code]
 }
 
+export function twirpHttpStatus(code: StatusCode): number {
+  return twirpHttpStatuses[code]
+}
+
 /**
  * Application errors that carry an HTTP status (Middy createError, http-errors, @middy/validator) map by the
- * inverse of the Connect table; see design.md.
+ * inverse of the Connect table (the README's error-mapping section lists it).
  */
 export function codeFromHttpStatus(httpStatus: number): StatusCode {
   switch (httpStatus) {

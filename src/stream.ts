@@ -1,5 +1,6 @@
-import { deadlineExceeded, type RpcCall } from './call.js'
-import { base64Length, toBase64, type HttpResponse } from './event.js'
+import { type Deadline, deadlineExceeded } from './deadline.js'
+import type { HttpResponse } from './event/shape.js'
+import { base64Length, toBase64 } from './event/write.js'
 import { GrpcError } from './grpc-error.js'
 import type { Exchange, StreamWriter } from './protocol/protocol.js'
 import { Status } from './status.js'
@@ -16,18 +17,18 @@ export type ErrorMapper = (error: unknown) => GrpcError
  */
 export async function collectStream(
   exchange: Exchange,
+  deadline: Deadline,
   writer: StreamWriter,
-  replies: AsyncIterable<Uint8Array>,
+  messages: AsyncIterable<Uint8Array>,
   maxBytes: number,
   toError: ErrorMapper,
 ): Promise<HttpResponse> {
-  const call = exchange.call!
   const frames: Uint8Array[] = []
   let error: GrpcError | undefined
   try {
     let total = 0
-    for await (const reply of untilDeadline(call, replies)) {
-      const frame = writer.frame(exchange, reply)
+    for await (const message of untilDeadline(deadline, messages)) {
+      const frame = writer.frame(exchange, message)
       total += frame.byteLength
       if (base64Length(total) > maxBytes) {
         throw new GrpcError(
@@ -41,12 +42,11 @@ export async function collectStream(
   } catch (thrown) {
     error = toError(thrown)
   }
-  // The stream is over: stop the deadline timer of the call's signal, as openStream does.
-  call.dispose()
+  deadline.dispose()
   const { status, headers } = writer.head(exchange)
   const end = writer.end(exchange, error, true)
   if (end.frame !== undefined) frames.push(end.frame)
-  Object.assign(headers, end.headers)
+  else Object.assign(headers, end.headers)
   const body = Buffer.concat(frames)
   return { status, headers, body: writer.base64Body ? toBase64(body) : body }
 }
@@ -58,12 +58,12 @@ export async function collectStream(
  */
 export async function openStream(
   exchange: Exchange,
+  deadline: Deadline,
   writer: StreamWriter,
-  replies: AsyncIterable<Uint8Array>,
+  messages: AsyncIterable<Uint8Array>,
   toError: ErrorMapper,
 ): Promise<HttpResponse> {
-  const call = exchange.call!
-  const iterator = untilDeadline(call, replies)[Symbol.asyncIterator]()
+  const iterator = untilDeadline(deadline, messages)[Symbol.asyncIterator]()
   let error: GrpcError | undefined
   let first: IteratorResult<Uint8Array> | undefined
   try {
@@ -89,39 +89,25 @@ export async function openStream(
       error = toError(thrown)
       await iterator.return?.(undefined)
     }
-    yield encode(writer.end(exchange, error, false).frame!)
-    call.dispose()
+    const end = writer.end(exchange, error, false)
+    if (end.frame !== undefined) yield encode(end.frame)
+    deadline.dispose()
   }
   return { status, headers, body: frames() }
 }
 
 /**
  * The handler's messages, each awaited against the call's deadline. Middy's own timeout covers only the handler
- * call, which returns the iterable at once, so the stream needs its own timer: one for the whole stream.
+ * call, which returns the iterable at once, so the stream races the deadline itself.
  */
-async function* untilDeadline<T>(call: RpcCall, source: AsyncIterable<T>): AsyncGenerator<T> {
+async function* untilDeadline<T>(deadline: Deadline, source: AsyncIterable<T>): AsyncGenerator<T> {
   const iterator = source[Symbol.asyncIterator]()
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const expired =
-    call.deadline === Infinity
-      ? undefined
-      : new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => {
-              const error = deadlineExceeded()
-              call.abort(error)
-              reject(error)
-            },
-            Math.max(0, call.deadline - Date.now()),
-          )
-        })
-  expired?.catch(() => undefined)
   let finished = false
   try {
     for (;;) {
-      const result = await (expired === undefined ? iterator.next() : Promise.race([iterator.next(), expired]))
-      // The call's signal may have fired first and the handler ended (or yielded) normally before this timer did.
-      if (call.expired) throw deadlineExceeded()
+      const result = await deadline.race(iterator.next())
+      // The call's signal may have fired first and the handler ended (or yielded) normally before this race did.
+      if (deadline.expired) throw deadlineExceeded()
       if (result.done) {
         finished = true
         return
@@ -129,7 +115,6 @@ async function* untilDeadline<T>(call: RpcCall, source: AsyncIterable<T>): Async
       yield result.value
     }
   } finally {
-    clearTimeout(timer)
     // Stopped early (an error, the deadline, a closed response): let the handler's generator clean up.
     if (!finished) void Promise.resolve(iterator.return?.()).catch(() => undefined)
   }

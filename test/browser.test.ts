@@ -7,7 +7,7 @@ import { dirname, extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { chromium, type Browser } from 'playwright-core'
-import type { EventShape } from '../src/event.js'
+import type { EventShape } from '../src/event/shape.js'
 import { startGateway, type Gateway, type LambdaFunction } from './support/gateway.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')

@@ -1,7 +1,7 @@
 import type { DescMessage, DescService } from '@bufbuild/protobuf'
 import { Code, ConnectError, createClient } from '@connectrpc/connect'
 import { compressionGzip, createConnectTransport } from '@connectrpc/connect-node'
-import type { EventShape } from '../src/event.js'
+import type { EventShape } from '../src/event/shape.js'
 import { loadClientRegistry } from './support/client-schema.js'
 import { startGateway, type Gateway } from './support/gateway.js'
 import { createTestLambda } from './support/test-service.js'

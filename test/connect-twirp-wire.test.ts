@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib'
 import { createLambdaContext, fromLambdaResult, toLambdaEvent } from '../src/dev-server/lambda-event.js'
-import type { EventShape } from '../src/event.js'
-import { hasCanonicalJson } from '../src/json.js'
+import type { EventShape } from '../src/event/shape.js'
+import { hasCanonicalJson } from '../src/codecs/protobufjs-json.js'
 import { createTestLambda, testRoot } from './support/test-service.js'
 
 const lambda = createTestLambda()

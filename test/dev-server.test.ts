@@ -15,7 +15,7 @@ import {
   type DevServer,
   type DevServerOptions,
 } from '../src/dev-server/index.js'
-import type { EventShape } from '../src/event.js'
+import type { EventShape } from '../src/event/shape.js'
 import { loadClientRegistry } from './support/client-schema.js'
 import { callWithGrpcio, hasGrpcio } from './support/grpcio.js'
 import { frame, http1Call, http2Call, spawnCli, unframe, type CliProcess } from './support/dev-clients.js'

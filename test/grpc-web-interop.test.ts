@@ -13,7 +13,7 @@ import { loadClientRegistry } from './support/client-schema.js'
 import { eventBody, eventHeader } from './support/event-headers.js'
 import { startGateway, type Gateway } from './support/gateway.js'
 import { createTestLambda } from './support/test-service.js'
-import type { EventShape } from '../src/event.js'
+import type { EventShape } from '../src/event/shape.js'
 import { failureOf } from './support/failure.js'
 
 const registry = loadClientRegistry('test/proto')

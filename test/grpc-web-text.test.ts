@@ -12,7 +12,7 @@ import {
   type FailRequest,
 } from './support/protobuf-ts-schema.js'
 import { createTestLambda } from './support/test-service.js'
-import type { EventShape } from '../src/event.js'
+import type { EventShape } from '../src/event/shape.js'
 import { failureOf } from './support/failure.js'
 
 const shapes: EventShape[] = ['v1', 'v2', 'alb', 'alb-multi', 'url']

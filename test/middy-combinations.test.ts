@@ -11,7 +11,7 @@ import { loadClientRegistry } from './support/client-schema.js'
 import { startGateway, type Gateway, type LambdaFunction } from './support/gateway.js'
 import { EchoRequest, EchoResponse, TestService, echo, testHandlers } from './support/test-service.js'
 import { GrpcError, Status, grpcFraming, type ErrorLogEntry, type GrpcFramingOptions } from '../src/index.js'
-import type { EventShape } from '../src/event.js'
+import type { EventShape } from '../src/event/shape.js'
 import { failureOf } from './support/failure.js'
 
 const registry = loadClientRegistry('test/proto')

@@ -1,7 +1,7 @@
 import type { DescService } from '@bufbuild/protobuf'
 import { Code, ConnectError, createClient } from '@connectrpc/connect'
 import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-node'
-import type { EventShape } from '../src/event.js'
+import type { EventShape } from '../src/event/shape.js'
 import { loadClientRegistry } from './support/client-schema.js'
 import { startGateway, type Gateway } from './support/gateway.js'
 import * as grpc from '@grpc/grpc-js'

@@ -1,6 +1,6 @@
 import { RpcError, type MethodInfo } from '@protobuf-ts/runtime-rpc'
 import { TwirpFetchTransport } from '@protobuf-ts/twirp-transport'
-import type { EventShape } from '../src/event.js'
+import type { EventShape } from '../src/event/shape.js'
 import { startGateway, type Gateway } from './support/gateway.js'
 import { EchoRequestType, FailRequestType, echoMethod, failMethod } from './support/protobuf-ts-schema.js'
 import { createTestLambda } from './support/test-service.js'

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Context } from 'aws-lambda'
-import { decodeQueryComponent, type EventShape, type LambdaHttpEvent } from '../event.js'
+import { decodeQueryComponent } from '../event/read.js'
+import type { EventShape, LambdaHttpEvent } from '../event/shape.js'
 
 /** An HTTP request as a local server receives it. */
 export interface IncomingHttpRequest {

@@ -11,7 +11,7 @@ import {
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net'
 import type { Context } from 'aws-lambda'
 import { encodeEnvelope } from '../envelope.js'
-import type { EventShape } from '../event.js'
+import type { EventShape } from '../event/shape.js'
 import { mediaType } from '../protocol/detect.js'
 import { describeProtocol, describeStatus, dumpMessage, findRpcStatus } from './inspect.js'
 import {

@@ -1,22 +1,23 @@
 import type { MiddlewareObj, Request } from '@middy/core'
+import { readHttpRequest } from '../event/read.js'
 import {
   detectEventShape,
-  readHttpRequest,
-  writeLambdaResult,
-  writeStreamingResult,
   type EventShape,
   type HttpRequest,
   type LambdaHttpEvent,
   type LambdaHttpResult,
   type StreamingResult,
-} from '../event.js'
+} from '../event/shape.js'
+import { writeLambdaResult, writeStreamingResult } from '../event/write.js'
 import { NonRpcResponse } from '../protocol/detect.js'
-import { getState, newState, setState } from './state.js'
+import { getState, setState } from './state.js'
 
 export interface GrpcHttpEventOptions {
   /**
    * The Middy handler is streamified (Middy 6 `streamifyResponse: true`, Middy 7 `executionModeStreamifyResponse`):
-   * results are `{ statusCode, headers, body: Readable }` with raw bytes. Default false.
+   * results are `{ statusCode, headers, body: Readable }` with raw bytes, and server streams are written as they
+   * are produced. Middy does not tell middlewares which mode it runs in, so it must be said here, once (grpcProtocol
+   * reads it from the request's state). Default false.
    */
   streamifyResponse?: boolean
 }
@@ -26,13 +27,15 @@ export interface GrpcHttpEventOptions {
  * into method, path, lower-case headers, decoded query and base64-decoded body for the next steps, and writes the
  * response back in the same shape.
  */
+// biome-ignore lint/suspicious/noExplicitAny: usable in any Middy chain, whatever its context type
+type HttpEventRequest = Request<LambdaHttpEvent, LambdaHttpResult | StreamingResult, Error, any>
+
 export function grpcHttpEvent(
   opts: GrpcHttpEventOptions = {},
+  // biome-ignore lint/suspicious/noExplicitAny: usable in any Middy chain, whatever its context type
 ): MiddlewareObj<LambdaHttpEvent, LambdaHttpResult | StreamingResult, Error, any> {
   const streaming = opts.streamifyResponse === true
-  const grpcHttpEventBefore = (
-    request: Request<LambdaHttpEvent, LambdaHttpResult | StreamingResult, Error, any>,
-  ): void => {
+  const grpcHttpEventBefore = (request: HttpEventRequest): void => {
     const shape = detectEventShape(request.event)
     if (shape === undefined) {
       throw new TypeError('middy-grpc: the event is not an HTTP event of API Gateway, ALB or a Function URL')
@@ -44,18 +47,18 @@ export function grpcHttpEvent(
     } catch {
       // Shaped like an HTTP event but with fields missing or of the wrong type: no front door sends that, so it
       // gets a plain 400 in the event's shape rather than an invocation error.
-      setState(request, newState(shape, emptyRequest(shape)))
+      setState(request, { http: emptyRequest(shape), streamifyResponse: streaming })
       throw new NonRpcResponse(400, 'malformed HTTP event')
     }
-    setState(request, newState(shape, http))
+    setState(request, { http, streamifyResponse: streaming })
   }
 
-  const grpcHttpEventAfter = (
-    request: Request<LambdaHttpEvent, LambdaHttpResult | StreamingResult, Error, any>,
-  ): void => {
+  const grpcHttpEventAfter = (request: HttpEventRequest): void => {
     const state = getState(request)
     if (state?.response === undefined) return
-    request.response = streaming ? writeStreamingResult(state.response) : writeLambdaResult(state.shape, state.response)
+    request.response = streaming
+      ? writeStreamingResult(state.response)
+      : writeLambdaResult(state.http.shape, state.response)
   }
 
   return { before: grpcHttpEventBefore, after: grpcHttpEventAfter, onError: grpcHttpEventAfter }

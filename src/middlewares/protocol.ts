@@ -1,13 +1,13 @@
 import type { MiddlewareObj, Request } from '@middy/core'
-import { RpcCall, deadlineExceeded } from '../call.js'
-import { base64Length, frontDoorMaxBytes, type HttpRequest, type HttpResponse } from '../event.js'
-import { GrpcError, internalErrorMessage } from '../grpc-error.js'
+import { Deadline, deadlineExceeded } from '../deadline.js'
+import { type HttpRequest, type HttpResponse, frontDoorMaxBytes } from '../event/shape.js'
+import { base64Length } from '../event/write.js'
+import { GrpcError, internalErrorMessage, messageTooLarge } from '../grpc-error.js'
 import { NonRpcResponse, detectProtocol } from '../protocol/detect.js'
-import type { Exchange, ProtocolOptions, StreamWriter } from '../protocol/protocol.js'
+import type { Exchange, ProtocolOptions } from '../protocol/protocol.js'
 import { collectStream, openStream, streamingMaxBytes } from '../stream.js'
 import { Status, statusName } from '../status.js'
-import { requireState, getState, type RpcState } from './state.js'
-
+import { getState, requireState } from './state.js'
 export interface ErrorLogEntry {
   /** What the client was told. */
   error: GrpcError
@@ -48,8 +48,6 @@ export interface GrpcProtocolOptions {
   twirpPrefix?: string
   /** Twirp: JSON replies with lowerCamel names instead of the .proto names the Go server uses. Default false. */
   twirpLowerCamelJson?: boolean
-  /** The Middy handler is streamified: server streams are written as they are produced. Default false. */
-  streamifyResponse?: boolean
   /**
    * Receives errors that were not GrpcErrors (bugs, failed dependencies): the client gets INTERNAL with a fixed
    * message, the original goes here. Default: one `console.error` line with the method, the status and the request
@@ -67,7 +65,6 @@ const defaults = {
   requireConnectProtocolHeader: false,
   twirpPrefix: '/twirp',
   twirpLowerCamelJson: false,
-  streamifyResponse: false,
   logger: (entry: ErrorLogEntry): void => {
     console.error(
       'middy-grpc: %s failed with %s (request %s):',
@@ -79,6 +76,7 @@ const defaults = {
   },
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: any Middy request: this middleware reads only its own state
 type ProtocolRequest = Request<unknown, unknown, unknown, any>
 
 /**
@@ -86,6 +84,7 @@ type ProtocolRequest = Request<unknown, unknown, unknown, any>
  * timeout and the one request message (unframed, decompressed, within `readMaxBytes`), and on the way out frames
  * the encoded reply or turns any error into the protocol's status.
  */
+// biome-ignore lint/suspicious/noExplicitAny: usable in any Middy chain, whatever its context type
 export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unknown, unknown, unknown, any> {
   // An option given as `undefined` keeps its default: `readMaxBytes: undefined` must not switch the limit off.
   const options: Omit<typeof defaults, 'logger'> & { logger: NonNullable<GrpcProtocolOptions['logger']> } = {
@@ -106,75 +105,58 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
     const state = requireState(request, 'grpcProtocol')
     const { protocol, codec, contentType } = detectProtocol(state.http, options.twirpPrefix)
     const exchange: Exchange = {
+      protocol,
       http: state.http,
       contentType,
       codec,
       options: protocolOptions,
       responseCompression: null,
-      // Declared up front: one object shape from the start instead of a transition per field set later.
-      call: undefined,
-      replyTrailer: undefined,
+      timeoutMs: undefined,
     }
-    state.protocol = protocol
     state.exchange = exchange
     checkHeaderLimits(state.http, options.readMaxHeaders, options.readMaxHeaderBytes)
     const { timeoutMs, message, responseCompression } = protocol.readRequest(exchange)
     exchange.responseCompression = responseCompression
-    exchange.call = new RpcCall({
-      protocol: protocol.name,
-      codec,
-      headers: state.http.headers,
-      timeoutMs,
-      lambdaContext: request.context,
-    })
-    state.requestMessage = message
+    exchange.timeoutMs = timeoutMs
+    exchange.deadline = new Deadline(timeoutMs, request.context)
+    exchange.requestMessage = message
   }
 
   const grpcProtocolAfter = (request: ProtocolRequest): void | Promise<void> => {
     const state = requireState(request, 'grpcProtocol')
-    const { protocol, exchange, reply, replyStream } = state
-    if (protocol === undefined || exchange?.call === undefined) return
-    if (replyStream !== undefined) return writeStream(request, state, protocol.stream!, replyStream)
-    exchange.call.dispose()
+    const { exchange } = state
+    if (exchange?.deadline === undefined) return
+    const { protocol, deadline, reply, replyStream } = exchange
+    if (replyStream !== undefined && protocol.stream !== undefined) {
+      const writer = protocol.stream
+      const toError = (thrown: unknown): GrpcError => failCall(request, exchange, thrown)
+      const stream = state.streamifyResponse
+        ? openStream(exchange, deadline, writer, replyStream, toError)
+        : collectStream(exchange, deadline, writer, replyStream, frontDoorMaxBytes(state.http.shape), toError)
+      return stream.then((response) => {
+        state.response = response
+      })
+    }
+    deadline.dispose()
     // Reached when the handler ran past a deadline nothing raced it against (no grpcRouter, no Lambda context), or
     // when it returned normally after the deadline's signal aborted it, before the race's own timer fired.
-    if (exchange.call.expiredBeforeReply) throw deadlineExceeded()
+    if (deadline.expired) throw deadlineExceeded()
     if (reply === undefined) throw new Error('middy-grpc: no encoded reply; is grpcMessages() missing?')
-    const messageBytes = reply.byteLength - protocol.replyOffset - (exchange.replyTrailer?.byteLength ?? 0)
-    if (messageBytes > options.writeMaxBytes) {
-      throw new GrpcError(
-        Status.RESOURCE_EXHAUSTED,
-        `reply of ${messageBytes} bytes is larger than writeMaxBytes ${options.writeMaxBytes}`,
-      )
-    }
+    if (reply.byteLength > options.writeMaxBytes) throw messageTooLarge(reply.byteLength, options.writeMaxBytes)
     const response = protocol.writeReply(exchange, reply)
     const responseBytes = encodedBodyBytes(response)
-    const limit = options.streamifyResponse ? streamingMaxBytes : frontDoorMaxBytes(state.shape)
+    const limit = state.streamifyResponse ? streamingMaxBytes : frontDoorMaxBytes(state.http.shape)
     if (responseBytes > limit) {
       throw new GrpcError(
         Status.RESOURCE_EXHAUSTED,
-        `reply of ${responseBytes} bytes does not fit through the ${state.shape} front door (${limit} bytes)`,
+        `reply of ${responseBytes} bytes does not fit through the ${state.http.shape} front door (${limit} bytes)`,
       )
     }
     state.response = response
   }
 
-  const writeStream = async (
-    request: ProtocolRequest,
-    state: RpcState,
-    writer: StreamWriter,
-    replies: AsyncIterable<Uint8Array>,
-  ): Promise<void> => {
-    const exchange = state.exchange!
-    const toError = (thrown: unknown): GrpcError => failCall(request, state, thrown)
-    state.response = options.streamifyResponse
-      ? await openStream(exchange, writer, replies, toError)
-      : await collectStream(exchange, writer, replies, frontDoorMaxBytes(state.shape), toError)
-  }
-
   /** Maps what was thrown to the status to send, stops the call, and logs what the client will not see. */
-  const failCall = (request: ProtocolRequest, state: RpcState, thrown: unknown): GrpcError => {
-    const exchange = state.exchange!
+  const failCall = (request: ProtocolRequest, exchange: Exchange, thrown: unknown): GrpcError => {
     let error: GrpcError
     try {
       error = toGrpcError(thrown, exchange)
@@ -182,10 +164,15 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
       // Something thrown whose properties throw when read (a hostile getter, a revoked Proxy).
       error = new GrpcError(Status.INTERNAL, internalErrorMessage, { cause: thrown })
     }
-    exchange.call?.abort(error)
+    exchange.deadline?.abort(error)
     if (error !== thrown && options.logger !== false && error.code !== Status.DEADLINE_EXCEEDED) {
       try {
-        options.logger({ error, cause: thrown, method: state.method?.path, requestId: request.context?.awsRequestId })
+        options.logger({
+          error,
+          cause: thrown,
+          method: exchange.method?.path,
+          requestId: request.context?.awsRequestId,
+        })
       } catch {
         // A failing logger must not turn the answer into an invocation error.
       }
@@ -200,12 +187,12 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
       state.response = request.error.toHttpResponse()
       return
     }
-    const { protocol, exchange } = state
-    if (protocol === undefined || exchange === undefined) return
+    const { exchange } = state
+    if (exchange === undefined) return
     // @middy/http-error-handler, when it runs first, replaces errors it does not expose with a bare 500.
-    const error = failCall(request, state, exchange.call?.handlerError ?? request.error)
+    const error = failCall(request, exchange, exchange.handlerError ?? request.error)
     try {
-      state.response = protocol.writeError(exchange, error)
+      state.response = exchange.protocol.writeError(exchange, error)
     } catch {
       state.response = { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'internal error' }
     }
@@ -233,7 +220,7 @@ function toGrpcError(error: unknown, exchange: Exchange): GrpcError {
   if (error instanceof GrpcError) return error
   // Middy's early timeout, AbortSignal.timeout(), or a handler that gave up because the call's signal fired.
   if ((error as Error | undefined)?.name === 'TimeoutError') return deadlineExceeded(error)
-  if (exchange.call !== undefined && Date.now() >= exchange.call.deadline) return deadlineExceeded(error)
+  if (exchange.deadline?.expired === true) return deadlineExceeded(error)
   return GrpcError.from(error)
 }
 

@@ -1,5 +1,5 @@
 import type { CodecName } from '../codec.js'
-import type { HttpRequest, HttpResponse } from '../event.js'
+import type { HttpRequest, HttpResponse } from '../event/shape.js'
 import { connect } from './connect.js'
 import { connectStream } from './connect-stream.js'
 import { grpc } from './grpc.js'

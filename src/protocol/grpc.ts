@@ -1,7 +1,9 @@
-import { envelopeHeaderBytes } from '../envelope.js'
-import { frameReply, grpcResponseHeaders, grpcTrailerFields, readGrpcRequest } from './grpc-common.js'
-import { encodeTrailerFrame } from './trailer.js'
+import type { GrpcError } from '../grpc-error.js'
+import { compresses, frameMessage } from './frame.js'
+import { grpcReplyContentType, grpcResponseHeaders, grpcTrailerFields, readGrpcRequest } from './grpc-common.js'
+import { headerTrailer } from './headers.js'
 import type { Exchange, Protocol } from './protocol.js'
+import { encodeTrailerFrame } from './trailer.js'
 
 /**
  * Native gRPC. Its status belongs in HTTP/2 trailers, which no Lambda front door can send: the fields go into the
@@ -12,23 +14,25 @@ import type { Exchange, Protocol } from './protocol.js'
  */
 export const grpc: Protocol = {
   name: 'grpc',
-  replyOffset: envelopeHeaderBytes,
   readRequest: (exchange) => readGrpcRequest(exchange, exchange.http.body),
-  writeReply(exchange, reply) {
-    const { frame, compressed } = frameReply(exchange, reply)
-    const headers = grpcResponseHeaders(exchange, replyContentType(exchange), compressed)
-    return { status: 200, headers: Object.assign(headers, trailerHeaders(exchange)), body: frame }
+  writeReply(exchange, message) {
+    const headers = grpcResponseHeaders(exchange, contentType(exchange), compresses(exchange, message.byteLength))
+    return {
+      status: 200,
+      headers: Object.assign(headers, trailerHeaders(exchange)),
+      body: frameMessage(exchange, message),
+    }
   },
   writeError(exchange, error) {
-    const headers = grpcResponseHeaders(exchange, replyContentType(exchange), false)
+    const headers = grpcResponseHeaders(exchange, contentType(exchange), false)
     return { status: 200, headers: Object.assign(headers, grpcTrailerFields(exchange, error)), body: new Uint8Array(0) }
   },
   stream: {
     head: (exchange) => ({
       status: 200,
-      headers: grpcResponseHeaders(exchange, replyContentType(exchange), exchange.responseCompression !== null),
+      headers: grpcResponseHeaders(exchange, contentType(exchange), exchange.responseCompression !== null),
     }),
-    frame: (exchange, reply) => frameReply(exchange, reply).frame,
+    frame: frameMessage,
     end: (exchange, error, buffered) =>
       buffered
         ? { headers: trailerHeaders(exchange, error) }
@@ -36,12 +40,11 @@ export const grpc: Protocol = {
   },
 }
 
-function trailerHeaders(exchange: Exchange, error?: Parameters<typeof grpcTrailerFields>[1]): Record<string, string> {
+function trailerHeaders(exchange: Exchange, error?: GrpcError): Record<string, string> {
   const trailers = grpcTrailerFields(exchange, error)
-  return { trailer: Object.keys(trailers).join(', '), ...trailers }
+  return { [headerTrailer]: Object.keys(trailers).join(', '), ...trailers }
 }
 
-function replyContentType(exchange: Exchange): string {
-  if (exchange.codec === 'json') return 'application/grpc+json'
-  return exchange.contentType === 'application/grpc' ? exchange.contentType : 'application/grpc+proto'
+function contentType(exchange: Exchange): string {
+  return grpcReplyContentType(exchange, 'application/grpc')
 }

@@ -1,8 +1,11 @@
-import type { RpcCall, ProtocolName } from '../call.js'
+import type { ProtocolName } from '../call.js'
 import type { CodecName } from '../codec.js'
 import type { Compression } from '../compression.js'
-import type { HttpRequest, HttpResponse } from '../event.js'
+import type { Deadline } from '../deadline.js'
+import type { HttpRequest, HttpResponse } from '../event/shape.js'
 import type { GrpcError } from '../grpc-error.js'
+import type { Metadata } from '../metadata.js'
+import type { RpcMethod } from '../methods.js'
 
 export interface ProtocolOptions {
   /** Largest request message, after decompression. */
@@ -25,43 +28,45 @@ export interface ProtocolRequest {
   responseCompression: Compression | null
 }
 
-/** One call in flight, as the protocol needs it to write the response. */
+/**
+ * One RPC in flight: made by grpcProtocol once the protocol is known, filled in as the call goes, read by the
+ * protocol to write the response. `event.grpc` (RpcCall) is its public face; nothing here is public.
+ */
 export interface Exchange {
+  readonly protocol: Protocol
   readonly http: HttpRequest
   /** The request's media type, lower-case, without parameters. */
   readonly contentType: string
   readonly codec: CodecName
   readonly options: ProtocolOptions
-  /** Undefined when the request failed before the call could be set up. */
-  call?: RpcCall
-  /** The frame closing a unary reply's body, when the protocol has one, built once (see replyTrailer). */
-  replyTrailer?: Uint8Array
+  /** Set once the protocol has read the request (null: identity, or the request failed before). */
   responseCompression: Compression | null
-  /** JSON replies use the .proto field names (Twirp) instead of lowerCamel. */
-  jsonProtoNames?: boolean
-  /** No method matched the path: Connect answers 404, Twirp bad_route (a declared method without handler is 501). */
-  routeNotFound?: boolean
-  /** The request message could not be decoded: Twirp answers malformed. */
-  malformedRequest?: boolean
+  timeoutMs: number | undefined
+  /** Undefined until the protocol has read the request. */
+  deadline?: Deadline
+  /** The request message, unframed and decompressed. */
+  requestMessage?: Uint8Array
+  /** Set by grpcMessages once the path is resolved. */
+  method?: RpcMethod
+  requestHeader?: Metadata
+  responseHeader?: Metadata
+  responseTrailer?: Metadata
+  /** What the handler threw (grpcRouter keeps it: @middy/http-error-handler may replace request.error first). */
+  handlerError?: unknown
+  /** The reply message, encoded by grpcMessages. */
+  reply?: Uint8Array
+  /** A server stream's reply messages, each encoded as it is produced. */
+  replyStream?: AsyncIterable<Uint8Array>
 }
 
 /** The wire protocol: each file under protocol/ implements one. */
 export interface Protocol {
   readonly name: ProtocolName
-  /** Bytes reserved in front of an encoded reply, so that the envelope header is written in place. */
-  readonly replyOffset: number
   readRequest(exchange: Exchange): ProtocolRequest
-  /**
-   * The frame closing a unary reply's body (gRPC-Web's trailer frame). Asked for before the reply is encoded, so that
-   * room for it is reserved after the message and it is written into the same buffer instead of copying the message
-   * into a new one.
-   */
-  replyTrailer?(exchange: Exchange): Uint8Array
-  /**
-   * `reply` holds the encoded message after `replyOffset` reserved bytes, and before room for `exchange.replyTrailer`
-   * when the protocol has one.
-   */
-  writeReply(exchange: Exchange, reply: Uint8Array): HttpResponse
+  /** JSON replies use the .proto field names instead of lowerCamel (Twirp, as its Go server). */
+  jsonProtoNames?(options: ProtocolOptions): boolean
+  /** The whole response of a unary call, around the encoded reply message. */
+  writeReply(exchange: Exchange, message: Uint8Array): HttpResponse
   writeError(exchange: Exchange, error: GrpcError): HttpResponse
   /** Server streaming, for the protocols that have it. */
   readonly stream?: StreamWriter
@@ -70,17 +75,16 @@ export interface Protocol {
 /** The pieces of a server-streaming reply: status and headers first, a frame per message, then the end. */
 export interface StreamWriter {
   head(exchange: Exchange): { status: number; headers: Record<string, string> }
-  /** `reply` holds the encoded message after `replyOffset` reserved bytes. */
-  frame(exchange: Exchange, reply: Uint8Array): Uint8Array
+  frame(exchange: Exchange, message: Uint8Array): Uint8Array
   /**
    * What ends the stream: a closing frame, or (gRPC, when the whole reply is buffered) status fields for the
    * response headers.
    */
-  end(
-    exchange: Exchange,
-    error: GrpcError | undefined,
-    buffered: boolean,
-  ): { frame?: Uint8Array; headers?: Record<string, string> }
+  end(exchange: Exchange, error: GrpcError | undefined, buffered: boolean): StreamEnd
   /** gRPC-Web text: every chunk of the body travels base64-encoded. */
   readonly base64Body?: boolean
 }
+
+export type StreamEnd =
+  | { frame: Uint8Array; headers?: undefined }
+  | { frame?: undefined; headers: Record<string, string> }

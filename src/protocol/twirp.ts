@@ -1,15 +1,8 @@
-import type { HttpResponse } from '../event.js'
-import { GrpcError } from '../grpc-error.js'
-import { Status, connectCodeName, type StatusCode } from '../status.js'
-import { copyMetadata } from './grpc-common.js'
+import type { HttpResponse } from '../event/shape.js'
+import { MalformedMessageError, RouteNotFoundError, messageTooLarge } from '../grpc-error.js'
+import { connectCodeName, twirpHttpStatus } from '../status.js'
+import { copyMetadata, headerContentType } from './headers.js'
 import type { Exchange, Protocol } from './protocol.js'
-
-// Index = status code: Twirp's HTTP status for each error code.
-const twirpHttpStatuses = [200, 408, 500, 400, 408, 404, 409, 403, 429, 412, 409, 400, 501, 500, 503, 500, 401]
-
-export function twirpHttpStatus(code: StatusCode): number {
-  return twirpHttpStatuses[code]
-}
 
 export const twirpContentTypes = ['application/protobuf', 'application/json']
 
@@ -20,27 +13,17 @@ export const twirpContentTypes = ['application/protobuf', 'application/json']
  */
 export const twirp: Protocol = {
   name: 'twirp',
-  replyOffset: 0,
   readRequest(exchange) {
     const { http, options } = exchange
     if (http.method !== 'POST' || !twirpContentTypes.includes(exchange.contentType)) {
-      exchange.routeNotFound = true
-      throw new GrpcError(
-        Status.UNIMPLEMENTED,
-        `unsupported ${http.method} with content-type "${exchange.contentType}"`,
-      )
+      throw new RouteNotFoundError(`unsupported ${http.method} with content-type "${exchange.contentType}"`)
     }
-    if (http.body.byteLength > options.readMaxBytes) {
-      throw new GrpcError(
-        Status.RESOURCE_EXHAUSTED,
-        `message size ${http.body.byteLength} is larger than the limit ${options.readMaxBytes}`,
-      )
-    }
-    exchange.jsonProtoNames = !options.twirpLowerCamelJson
+    if (http.body.byteLength > options.readMaxBytes) throw messageTooLarge(http.body.byteLength, options.readMaxBytes)
     return { timeoutMs: undefined, message: http.body, responseCompression: null }
   },
-  writeReply(exchange, reply) {
-    return { status: 200, headers: twirpHeaders(exchange, exchange.contentType), body: reply }
+  jsonProtoNames: (options) => !options.twirpLowerCamelJson,
+  writeReply(exchange, message) {
+    return { status: 200, headers: twirpHeaders(exchange, exchange.contentType), body: message }
   },
   writeError(exchange, error): HttpResponse {
     const headers = twirpHeaders(exchange, 'application/json')
@@ -48,11 +31,11 @@ export const twirp: Protocol = {
     copyMetadata(meta, error.metadata)
     let code = connectCodeName(error.code)
     let status = twirpHttpStatus(error.code)
-    if (exchange.routeNotFound) {
+    if (error instanceof RouteNotFoundError) {
       code = 'bad_route'
       status = 404
       meta.twirp_invalid_route = `${exchange.http.method} ${exchange.http.path}`
-    } else if (exchange.malformedRequest) {
+    } else if (error instanceof MalformedMessageError) {
       code = 'malformed'
       status = 400
     }
@@ -63,10 +46,9 @@ export const twirp: Protocol = {
 }
 
 function twirpHeaders(exchange: Exchange, contentType: string): Record<string, string> {
-  const headers: Record<string, string> = { 'content-type': contentType }
-  const metadata = exchange.call?.peekResponseMetadata()
-  copyMetadata(headers, metadata?.header)
-  copyMetadata(headers, metadata?.trailer)
+  const headers: Record<string, string> = { [headerContentType]: contentType }
+  copyMetadata(headers, exchange.responseHeader)
+  copyMetadata(headers, exchange.responseTrailer)
   return headers
 }
 

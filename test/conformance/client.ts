@@ -7,7 +7,7 @@ import {
   toLambdaEvent,
   type OutgoingHttpResponse,
 } from '../../src/dev-server/lambda-event.js'
-import type { EventShape } from '../../src/event.js'
+import type { EventShape } from '../../src/event/shape.js'
 import {
   AnyType,
   ConformanceService,

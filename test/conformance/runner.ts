@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { EventShape } from '../../src/event.js'
+import type { EventShape } from '../../src/event/shape.js'
 import { assertResult } from './assert.js'
 import type { OutgoingHttpResponse } from '../../src/dev-server/lambda-event.js'
 import { buildRequest, invokeLambda, readResponse, type HttpRequest, type LambdaFunction } from './client.js'

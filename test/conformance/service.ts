@@ -109,7 +109,7 @@ function requestedError(error: ErrorDefinition, info: Record<string, unknown>): 
 }
 
 function requestAsAny(event: GrpcEvent): AnyMessage {
-  return toAny(event.grpc.method.requestType as protobuf.Type, event.message)
+  return toAny(event.grpc.method.descriptor?.resolvedRequestType as protobuf.Type, event.message)
 }
 
 /**

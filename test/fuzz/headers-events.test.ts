@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { detectEventShape } from '../../src/event.js'
+import { detectEventShape } from '../../src/event/shape.js'
 import { loadEvent } from '../fixtures/load-event.js'
 import {
   Node,

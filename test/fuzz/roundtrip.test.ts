@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib'
 import fc from 'fast-check'
 import type protobuf from 'protobufjs'
-import type { EventShape } from '../../src/event.js'
+import type { EventShape } from '../../src/event/shape.js'
 import {
   Node,
   assertWellFormed,

@@ -6,7 +6,7 @@ import type fc from 'fast-check'
 import protobuf from 'protobufjs'
 import { GrpcError, Status, grpcFraming, grpcRouter, type GrpcFramingOptions, type RpcCall } from '../../src/index.js'
 import { checkLambdaResult, createLambdaContext, toLambdaEvent } from '../../src/dev-server/lambda-event.js'
-import type { EventShape } from '../../src/event.js'
+import type { EventShape } from '../../src/event/shape.js'
 
 export const fuzzRoot = protobuf.loadSync(join(dirname(fileURLToPath(import.meta.url)), 'fuzz.proto'))
 export const FuzzService = fuzzRoot.lookupService('fuzz.v1.FuzzService')

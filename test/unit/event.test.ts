@@ -1,12 +1,6 @@
-import {
-  base64Length,
-  detectEventShape,
-  frontDoorMaxBytes,
-  readHttpRequest,
-  toBase64,
-  writeLambdaResult,
-  type HttpResponse,
-} from '../../src/event.js'
+import { readHttpRequest } from '../../src/event/read.js'
+import { detectEventShape, frontDoorMaxBytes, type HttpResponse } from '../../src/event/shape.js'
+import { base64Length, toBase64, writeLambdaResult } from '../../src/event/write.js'
 import { httpFixtures, loadEvent } from '../fixtures/load-event.js'
 
 // Echo { text: "hi" } in one gRPC-Web frame: what every fixture carries as its base64 body "AAAAAAQKAmhp".

@@ -2,7 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib'
 import middy from '@middy/core'
 import { grpcFraming, grpcRouter, type GrpcFramingOptions } from '../../src/index.js'
 import { decodeStatusDetails } from '../../src/status-details.js'
-import type { EventShape } from '../../src/event.js'
+import type { EventShape } from '../../src/event/shape.js'
 import { createTestLambda, TestService } from '../support/test-service.js'
 import { httpFixtures, loadEvent } from '../fixtures/load-event.js'
 

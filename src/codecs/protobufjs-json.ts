@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import protobuf from 'protobufjs/light.js'
-import type { MessageType } from './codec.js'
+import type { MessageType } from './protobufjs.js'
 
 /**
  * Proto3 JSON. protobufjs 8.6+ ships the canonical mapping (`protobufjs/ext/protojson`: lowerCamel names emitted,
@@ -44,13 +44,15 @@ export function parseJsonMessage<T>(type: MessageType<T>, text: string): T {
   if (canonical !== null && type instanceof protobuf.Type) {
     return canonical.fromJson(type, json, { ignoreUnknownFields: true }) as T
   }
-  return type.fromObject(type instanceof protobuf.Type ? acceptOriginalNames(type, json) : json)
+  return type.fromObject(
+    (type instanceof protobuf.Type ? acceptOriginalNames(type, json) : json) as Record<string, unknown>,
+  )
 }
 
 /** Formats a message (or plain object) as JSON text; `protoNames` emits the .proto field names, as Twirp's Go server. */
 export function formatJsonMessage(type: MessageType, message: unknown, protoNames: boolean): string {
   // fromObject first, as for binary replies: a reply of the wrong shape fails here instead of leaving as odd JSON.
-  const converted = type.fromObject(message as object)
+  const converted = type.fromObject(message as Record<string, unknown>)
   const canonical = loadProtoJson()
   if (canonical !== null && type instanceof protobuf.Type) {
     const json = canonical.toJson(type, converted as object)

@@ -1,0 +1,26 @@
+import type protobuf from 'protobufjs'
+import type { MessageCodec } from '../codec.js'
+import { formatJsonMessage, parseJsonMessage } from './protobufjs-json.js'
+
+/**
+ * A protobufjs message type: a reflection `Type` and a class of a pbjs static module both fit. `fromObject` returns
+ * its argument unchanged when that already is a message of the type.
+ */
+export interface MessageType<T = unknown> {
+  encode(message: T, writer?: protobuf.Writer): protobuf.Writer
+  decode(reader: protobuf.Reader | Uint8Array, length?: number): T
+  fromObject(object: Record<string, unknown>): T
+}
+
+/**
+ * The protobufjs family's codec for one type. `Type.encode` does not validate, so replies go through `fromObject`
+ * first (a no-op for a message of the type): a wrong reply fails in the codec instead of leaving as a corrupt frame.
+ */
+export function protobufjsCodec<T>(type: MessageType<T>): MessageCodec<T> {
+  return {
+    decodeBinary: (bytes) => type.decode(bytes),
+    decodeJson: (text) => parseJsonMessage(type, text),
+    encodeBinary: (message) => type.encode(type.fromObject(message as Record<string, unknown>)).finish(),
+    encodeJson: (message, protoNames) => formatJsonMessage(type, message, protoNames),
+  }
+}

@@ -1,0 +1,102 @@
+import { GrpcError } from './grpc-error.js'
+import { Status } from './status.js'
+
+/** The longest delay setTimeout accepts: 2^31 - 1 ms (past it Node fires the timer after 1 ms instead). */
+const maxTimerDelayMs = 2 ** 31 - 1
+/**
+ * How long before the Lambda's own end a call counts as over: Middy answers its early timeout this many milliseconds
+ * (its default) before it. The one place to make that margin configurable.
+ */
+const lambdaTimeoutMarginMs = 5
+
+interface LambdaContextLike {
+  getRemainingTimeInMillis?: () => number
+}
+
+export function deadlineExceeded(cause?: unknown): GrpcError {
+  return new GrpcError(Status.DEADLINE_EXCEEDED, 'deadline exceeded', { cause })
+}
+
+/**
+ * A call's deadline: the earlier of the client's (its timeout header) and the Lambda's. One timer, set on first use
+ * of `signal` or `race`, aborts the signal and fails every race with DEADLINE_EXCEEDED. Nothing is allocated or read
+ * from the clock for a call that never asks.
+ */
+export class Deadline {
+  readonly #clientAt: number
+  readonly #lambdaContext: LambdaContextLike | undefined
+  #at?: number
+  #controller?: AbortController
+  #timer?: ReturnType<typeof setTimeout>
+  #expiry?: Promise<never>
+
+  constructor(timeoutMs: number | undefined, lambdaContext: unknown) {
+    this.#clientAt = timeoutMs === undefined ? Infinity : Date.now() + Math.min(timeoutMs, maxTimerDelayMs)
+    this.#lambdaContext = lambdaContext as LambdaContextLike | undefined
+  }
+
+  /** Epoch ms; `Infinity` when neither the client nor the Lambda context sets one. */
+  get at(): number {
+    if (this.#at === undefined) {
+      const getRemaining = this.#lambdaContext?.getRemainingTimeInMillis
+      const lambdaAt =
+        typeof getRemaining === 'function'
+          ? Date.now() + getRemaining.call(this.#lambdaContext) - lambdaTimeoutMarginMs
+          : Infinity
+      this.#at = Math.min(this.#clientAt, lambdaAt)
+    }
+    return this.#at
+  }
+
+  /** True when the client's deadline comes before the Lambda's, so Middy's own timeout does not cover it. */
+  get clientFirst(): boolean {
+    return this.#clientAt !== Infinity && this.#clientAt === this.at
+  }
+
+  /** Aborts at the deadline, or when the call fails. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController()
+      this.#arm()
+    }
+    return this.#controller.signal
+  }
+
+  /** True once the deadline has passed or the call was aborted (the timer may fire a millisecond early). */
+  get expired(): boolean {
+    return this.#controller?.signal.aborted === true || Date.now() >= this.at
+  }
+
+  /** `work`, or DEADLINE_EXCEEDED if the deadline comes first. */
+  race<T>(work: Promise<T>): Promise<T> {
+    this.#arm()
+    return this.#expiry === undefined ? work : Promise.race([work, this.#expiry])
+  }
+
+  abort(reason: unknown): void {
+    this.dispose()
+    this.#controller?.abort(reason)
+  }
+
+  /** Stops the timer once the call is over. */
+  dispose(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
+
+  #arm(): void {
+    if (this.#expiry !== undefined || this.#controller?.signal.aborted === true || this.at === Infinity) return
+    this.#expiry = new Promise<never>((_, reject) => {
+      this.#timer = setTimeout(
+        () => {
+          const error = deadlineExceeded()
+          this.abort(error)
+          reject(error)
+        },
+        Math.max(0, this.at - Date.now()),
+      )
+    })
+    // A race that is over, or none at all: the rejection is nobody's to handle.
+    this.#expiry.catch(() => undefined)
+  }
+}
