@@ -557,7 +557,7 @@ describe('size limits', () => {
   test('writeMaxBytes caps the reply message', async () => {
     const result = await createEchoLambda({ writeMaxBytes: 3 })(loadEvent('http-api-v2'), context)
     expect(trailerText(result)).toBe(
-      'grpc-status: 8\r\ngrpc-message: reply of 4 bytes is larger than writeMaxBytes 3\r\n',
+      'grpc-status: 8\r\ngrpc-message: message size 4 is larger than the limit 3\r\n',
     )
   })
 })
