@@ -27,6 +27,8 @@ export class Deadline {
   readonly #lambdaContext: LambdaContextLike | undefined
   #at?: number
   #controller?: AbortController
+  /** Why the call ended early (the deadline's error, or the call's failure), once it has. */
+  #abortReason?: unknown
   #timer?: ReturnType<typeof setTimeout>
   #expiry?: Promise<never>
 
@@ -57,14 +59,15 @@ export class Deadline {
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController()
-      this.#arm()
+      if (this.#abortReason === undefined) this.#arm()
+      else this.#controller.abort(this.#abortReason)
     }
     return this.#controller.signal
   }
 
   /** True once the deadline has passed or the call was aborted (the timer may fire a millisecond early). */
   get expired(): boolean {
-    return this.#controller?.signal.aborted === true || Date.now() >= this.at
+    return this.#abortReason !== undefined || Date.now() >= this.at
   }
 
   /** `work`, or DEADLINE_EXCEEDED if the deadline comes first. */
@@ -75,6 +78,7 @@ export class Deadline {
 
   abort(reason: unknown): void {
     this.dispose()
+    this.#abortReason ??= reason
     this.#controller?.abort(reason)
   }
 
@@ -85,7 +89,7 @@ export class Deadline {
   }
 
   #arm(): void {
-    if (this.#expiry !== undefined || this.#controller?.signal.aborted === true || this.at === Infinity) return
+    if (this.#expiry !== undefined || this.#abortReason !== undefined || this.at === Infinity) return
     this.#expiry = new Promise<never>((_, reject) => {
       this.#timer = setTimeout(
         () => {

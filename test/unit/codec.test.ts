@@ -1,0 +1,88 @@
+import { type MessageCodec, decodeMessage, encodeMessage } from '../../src/codec.js'
+import { GrpcError, MalformedMessageError } from '../../src/grpc-error.js'
+import { Status } from '../../src/status.js'
+
+/** A codec of a made-up family: the message is its text, in both formats. */
+const textCodec: MessageCodec<{ text: string }> = {
+  decodeBinary: (bytes) => ({ text: Buffer.from(bytes).toString('latin1') }),
+  decodeJson: (text) => JSON.parse(text) as { text: string },
+  encodeBinary: (message) => Buffer.from((message as { text: string }).text, 'latin1'),
+  encodeJson: (message, protoNames) => JSON.stringify({ ...(message as object), protoNames }),
+}
+const failing: MessageCodec = {
+  decodeBinary: () => {
+    throw new Error('bad wire type')
+  },
+  decodeJson: () => {
+    throw new Error('bad field')
+  },
+  encodeBinary: () => {
+    throw new Error('not a number')
+  },
+  encodeJson: () => {
+    throw new Error('not a number')
+  },
+}
+
+describe('decodeMessage', () => {
+  test('binary goes to decodeBinary, JSON to decodeJson as UTF-8 text', () => {
+    expect(decodeMessage(textCodec, Buffer.from('hi'), 'proto')).toEqual({ text: 'hi' })
+    expect(decodeMessage(textCodec, Buffer.from('{"text":"☺"}'), 'json')).toEqual({ text: '☺' })
+  })
+
+  test('a binary failure is INTERNAL, as gRPC specifies, and classified malformed', () => {
+    const error = catchError(() => decodeMessage(failing, new Uint8Array([1]), 'proto'))
+    expect(error).toBeInstanceOf(MalformedMessageError)
+    expect(error.code).toBe(Status.INTERNAL)
+    expect(error.message).toBe('failed to decode request message: bad wire type')
+  })
+
+  test('a JSON failure is INVALID_ARGUMENT, as Connect answers, and classified malformed', () => {
+    const error = catchError(() => decodeMessage(failing, Buffer.from('{}'), 'json'))
+    expect(error).toBeInstanceOf(MalformedMessageError)
+    expect(error.code).toBe(Status.INVALID_ARGUMENT)
+    expect(error.message).toBe('failed to parse JSON request message: bad field')
+  })
+
+  test('JSON that is not UTF-8 is INVALID_ARGUMENT before the codec sees it', () => {
+    const error = catchError(() => decodeMessage(textCodec, new Uint8Array([0x22, 0xff, 0x22]), 'json'))
+    expect(error.code).toBe(Status.INVALID_ARGUMENT)
+    expect(error.message).toMatch(/^failed to parse JSON request message: /)
+  })
+})
+
+describe('encodeMessage', () => {
+  test('binary bytes as the codec makes them; JSON as UTF-8 bytes, protoNames passed on', () => {
+    expect([...encodeMessage(textCodec, { text: 'ok' }, 'proto', false)]).toEqual([0x6f, 0x6b])
+    expect(Buffer.from(encodeMessage(textCodec, { text: 'é' }, 'json', true)).toString()).toBe(
+      '{"text":"é","protoNames":true}',
+    )
+  })
+
+  test.each([
+    [null, 'handler returned null, not a message'],
+    [undefined, 'handler returned undefined, not a message'],
+    ['text', 'handler returned string, not a message'],
+  ])('a reply that is not an object (%p) is INTERNAL', (reply, message) => {
+    const error = catchError(() => encodeMessage(textCodec, reply, 'proto', false))
+    expect(error.code).toBe(Status.INTERNAL)
+    expect(error.message).toBe(message)
+  })
+
+  test('a codec failure is INTERNAL, the cause kept', () => {
+    const error = catchError(() => encodeMessage(failing, {}, 'proto', false))
+    expect(error.code).toBe(Status.INTERNAL)
+    expect(error.message).toBe('failed to encode response message')
+    expect((error.cause as Error).message).toBe('not a number')
+  })
+})
+
+function catchError(fn: () => unknown): GrpcError {
+  try {
+    fn()
+  } catch (error) {
+    if (error instanceof GrpcError) return error
+    throw error
+  }
+  throw new Error('nothing was thrown')
+}
