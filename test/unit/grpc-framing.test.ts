@@ -556,9 +556,7 @@ describe('size limits', () => {
 
   test('writeMaxBytes caps the reply message', async () => {
     const result = await createEchoLambda({ writeMaxBytes: 3 })(loadEvent('http-api-v2'), context)
-    expect(trailerText(result)).toBe(
-      'grpc-status: 8\r\ngrpc-message: message size 4 is larger than the limit 3\r\n',
-    )
+    expect(trailerText(result)).toBe('grpc-status: 8\r\ngrpc-message: message size 4 is larger than the limit 3\r\n')
   })
 })
 

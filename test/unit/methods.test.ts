@@ -4,7 +4,12 @@ import { Item, Items, itemBytes } from './schema.js'
 describe('buildMethodTable', () => {
   test('a reflection service: every method, keyed by pkg.Service/Method, with flags and one codec per type', () => {
     const table = buildMethodTable(Items)
-    expect([...table.keys()]).toEqual(['unit.v1.Items/Get', 'unit.v1.Items/List', 'unit.v1.Items/Upload', 'unit.v1.Items/Peek'])
+    expect([...table.keys()]).toEqual([
+      'unit.v1.Items/Get',
+      'unit.v1.Items/List',
+      'unit.v1.Items/Upload',
+      'unit.v1.Items/Peek',
+    ])
     const get = table.get('unit.v1.Items/Get')
     expect(get).toMatchObject({
       name: 'Get',
@@ -32,7 +37,7 @@ describe('buildMethodTable', () => {
   })
 
   test('a static path that is not /pkg.Service/Method is refused at factory time', () => {
-    expect(() => buildMethodTable({ methods: { 'Get': { requestType: Item, responseType: Item } } })).toThrow(
+    expect(() => buildMethodTable({ methods: { Get: { requestType: Item, responseType: Item } } })).toThrow(
       'middy-grpc: "Get" is not a method path like /pkg.Service/Method',
     )
   })
