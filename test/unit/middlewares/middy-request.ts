@@ -6,7 +6,6 @@ export function middyRequest(
   body: Uint8Array,
   headers: Record<string, string> = { 'content-type': 'application/grpc-web+proto' },
   path = '/unit.v1.Items/Get',
-  // biome-ignore lint/suspicious/noExplicitAny: a hook's request, whatever its types
 ): Request<any, any, any, any, any> {
   const event = loadEvent(httpFixtures.v2) as Record<string, unknown> & { headers: Record<string, string> }
   event.body = Buffer.from(body).toString('base64')

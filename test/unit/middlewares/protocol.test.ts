@@ -39,7 +39,15 @@ describe('grpcProtocol', () => {
     middleware.before?.(request)
     requireExchange(request, 'test').reply = new Uint8Array(message)
     middleware.after?.(request)
-    expect([...(getState(request)?.response?.body as Uint8Array)]).toEqual([0, 0, 0, 0, 4, ...message, ...okTrailer])
+    expect([...((getState(request)?.response?.body ?? []) as Uint8Array)]).toEqual([
+      0,
+      0,
+      0,
+      0,
+      4,
+      ...message,
+      ...okTrailer,
+    ])
   })
 
   test('after: a reply over writeMaxBytes is RESOURCE_EXHAUSTED', () => {
@@ -56,7 +64,7 @@ describe('grpcProtocol', () => {
     request.error = new Error('database down')
     middleware.onError?.(request)
     const text = 'grpc-status: 13\r\ngrpc-message: internal error\r\n'
-    expect([...(getState(request)?.response?.body as Uint8Array)]).toEqual([
+    expect([...((getState(request)?.response?.body ?? []) as Uint8Array)]).toEqual([
       0x80,
       0,
       0,
