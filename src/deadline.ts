@@ -65,9 +65,13 @@ export class Deadline {
     return this.#controller.signal
   }
 
-  /** True once the deadline has passed or the call was aborted (the timer may fire a millisecond early). */
+  /**
+   * True once the call was aborted (by the timer, which may fire a millisecond early, or by a failure) or the
+   * client's deadline has passed. The Lambda's own is noticed by Middy's early timeout, or by the timer when armed,
+   * so the Lambda context is not asked here: this is read on every reply.
+   */
   get expired(): boolean {
-    return this.#abortReason !== undefined || Date.now() >= this.at
+    return this.#abortReason !== undefined || (this.#clientAt !== Infinity && Date.now() >= this.#clientAt)
   }
 
   /** `work`, or DEADLINE_EXCEEDED if the deadline comes first. */

@@ -40,10 +40,8 @@ export function writeEnvelopeHeader(target: Uint8Array, offset: number, flags: n
  * cardinality violation; a body cut short is INVALID_ARGUMENT.
  */
 export function decodeSingleEnvelope(body: Uint8Array, readMaxBytes: number): Envelope {
-  const envelopes = readEnvelopes(body, readMaxBytes)
-  const first = envelopes.next()
-  if (first.done === true) throw new GrpcError(Status.UNIMPLEMENTED, 'unary request has no message')
-  const envelope = first.value
+  if (body.byteLength === 0) throw new GrpcError(Status.UNIMPLEMENTED, 'unary request has no message')
+  const envelope = readEnvelopeAt(body, 0, readMaxBytes)
   const end = envelopeHeaderBytes + envelope.data.byteLength
   if (end < body.byteLength) {
     if (body.byteLength - end < envelopeHeaderBytes) {
@@ -85,18 +83,6 @@ export class EnvelopeReader {
 }
 
 /**
- * The envelopes of a whole request body, one at a time, each checked against `readMaxBytes` before it is sliced
- * (a view, not a copy). A body cut short fails INVALID_ARGUMENT when the reader reaches it.
- */
-export function* readEnvelopes(body: Uint8Array, readMaxBytes: number): Generator<Envelope, void, undefined> {
-  for (let offset = 0; offset < body.byteLength; ) {
-    const envelope = decodeEnvelopeAt(body, offset, readMaxBytes)
-    offset += envelopeHeaderBytes + envelope.data.byteLength
-    yield envelope
-  }
-}
-
-/**
  * An envelope's message, decompressed within `readMaxBytes` when its flag says so. Any other flag on a request
  * message is a protocol error.
  */
@@ -119,7 +105,11 @@ function readEnvelopeLength(bytes: Uint8Array, offset: number): number {
   return bytes[offset + 1] * 0x1000000 + (bytes[offset + 2] << 16) + (bytes[offset + 3] << 8) + bytes[offset + 4]
 }
 
-function decodeEnvelopeAt(body: Uint8Array, offset: number, readMaxBytes: number): Envelope {
+/**
+ * The envelope at `offset` of a whole request body, its length checked against `readMaxBytes` before it is sliced
+ * (a view, not a copy); a body cut short is INVALID_ARGUMENT. The next one starts at `offset + 5 + data.byteLength`.
+ */
+export function readEnvelopeAt(body: Uint8Array, offset: number, readMaxBytes: number): Envelope {
   const remaining = body.byteLength - offset
   if (remaining < envelopeHeaderBytes) {
     throw new GrpcError(Status.INVALID_ARGUMENT, `protocol error: incomplete envelope header (${remaining} of 5 bytes)`)
