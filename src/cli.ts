@@ -65,8 +65,8 @@ async function main(argv: string[]): Promise<void> {
   const eventShape = values.event as EventShape
   if (!eventShapes.includes(eventShape))
     throw new UsageError(`--event must be one of ${eventShapes.join(', ')}, got "${values.event}"`)
-  const port = parseInteger('--port', values.port!, 0, 65535)
-  const timeoutMs = parseInteger('--timeout', values.timeout!, 1, 15 * 60 * 1000)
+  const port = parseInteger('--port', String(values.port), 0, 65535)
+  const timeoutMs = parseInteger('--timeout', String(values.timeout), 1, 15 * 60 * 1000)
 
   const { handler, label } = await loadHandler(target)
   const server = await createDevServer({

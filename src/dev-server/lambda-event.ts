@@ -98,7 +98,7 @@ export function toLambdaEvent(
   }
   const multiValueHeaders: Record<string, string[]> = Object.fromEntries(grouped)
   const headers: Record<string, string> = Object.fromEntries(
-    [...grouped].map(([name, values]) => [name, values.at(-1)!]),
+    [...grouped].map(([name, values]) => [name, values[values.length - 1]]),
   )
 
   if (shape === 'v1') {
@@ -109,7 +109,7 @@ export function toLambdaEvent(
       httpMethod: request.method,
       headers,
       multiValueHeaders,
-      queryStringParameters: groupQuery(rawQuery, true, (values) => values.at(-1)!),
+      queryStringParameters: groupQuery(rawQuery, true, (values) => values[values.length - 1]),
       multiValueQueryStringParameters: groupQuery(rawQuery, true, (values) => values),
       pathParameters: { proxy: path.slice(1) },
       stageVariables: null,
@@ -152,7 +152,7 @@ export function toLambdaEvent(
         requestContext,
         httpMethod: request.method,
         path,
-        queryStringParameters: groupQuery(rawQuery, false, (values) => values.at(-1)!) ?? {},
+        queryStringParameters: groupQuery(rawQuery, false, (values) => values[values.length - 1]) ?? {},
         headers,
         body,
         isBase64Encoded: hasBody && !asText,

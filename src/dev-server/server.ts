@@ -27,6 +27,7 @@ import { createResponseStream, isStreamingHandler, type StreamTarget } from './s
 
 /** A Lambda handler: async (Middy), or callback style. */
 export type LambdaHandler = (
+  // biome-ignore lint/suspicious/noExplicitAny: a Lambda handler takes whatever event its trigger sends
   event: any,
   context: Context,
   callback: (error?: unknown, result?: unknown) => void,
