@@ -4,6 +4,7 @@ import { type HttpRequest, type HttpResponse, frontDoorMaxBytes } from '../event
 import { base64Length } from '../event/write.js'
 import { GrpcError, internalErrorMessage, messageTooLarge } from '../grpc-error.js'
 import { NonRpcResponse, detectProtocol } from '../protocol/detect.js'
+import { headerContentType } from '../protocol/headers.js'
 import type { Exchange, ProtocolOptions } from '../protocol/protocol.js'
 import { collectStream, openStream, streamingMaxBytes } from '../stream.js'
 import { Status, statusName } from '../status.js'
@@ -194,7 +195,11 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
     try {
       state.response = exchange.protocol.writeError(exchange, error)
     } catch {
-      state.response = { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'internal error' }
+      state.response = {
+        status: 500,
+        headers: { [headerContentType]: 'text/plain; charset=utf-8' },
+        body: 'internal error',
+      }
     }
   }
 

@@ -4,6 +4,7 @@ import { connect } from './connect.js'
 import { connectStream } from './connect-stream.js'
 import { grpc } from './grpc.js'
 import { grpcWeb, grpcWebText } from './grpc-web.js'
+import { headerContentType } from './headers.js'
 import type { Protocol } from './protocol.js'
 import { isTwirpPath, twirp } from './twirp.js'
 
@@ -48,7 +49,7 @@ const connectGetCodecs: Record<string, CodecName | undefined> = { proto: 'proto'
  */
 export function detectProtocol(http: HttpRequest, twirpPrefix: string): Readonly<DetectedProtocol> {
   if (http.method === 'OPTIONS') throw new NonRpcResponse(204, '', { allow: 'GET, POST, OPTIONS' })
-  const header = http.headers['content-type']
+  const header = http.headers[headerContentType]
   // A content-type exactly as listed (what clients send) is looked up once, without parsing it first.
   const exact = header === undefined ? undefined : byContentType.get(header)
   const contentType = exact === undefined ? mediaType(header) : exact.contentType
@@ -108,7 +109,7 @@ export class NonRpcResponse extends Error {
 
   toHttpResponse(): HttpResponse {
     const headers = { ...this.headers }
-    if (this.message !== '') headers['content-type'] = 'text/plain; charset=utf-8'
+    if (this.message !== '') headers[headerContentType] = 'text/plain; charset=utf-8'
     return { status: this.statusCode, headers, body: this.message }
   }
 }
