@@ -48,8 +48,11 @@ function measureHeaders(headers: Record<string, string | undefined>): MeasuredHe
   return { headers, count, bytes }
 }
 
-function decodeBody(body: string | null | undefined, isBase64Encoded: boolean | undefined): Uint8Array {
+function decodeBody(body: unknown, isBase64Encoded: boolean | undefined): Uint8Array {
   if (body === null || body === undefined || body === '') return new Uint8Array(0)
+  // Every front door sends a string. Anything else (an array, `{ type: 'Buffer', data }`, `{ length: 1e8 }`) is
+  // refused before it is touched: Buffer.from would copy it, or allocate the length it claims.
+  if (typeof body !== 'string') throw new TypeError('middy-grpc: the event body is not a string')
   return Buffer.from(body, isBase64Encoded === true ? 'base64' : 'utf8')
 }
 
