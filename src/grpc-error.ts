@@ -46,25 +46,37 @@ export class GrpcError extends Error {
 
   /**
    * Turns anything thrown into a GrpcError. Errors with an HTTP `statusCode` (createError, http-errors) map by the
-   * application-error table and keep their message only when `expose` is true; anything else is INTERNAL with a
-   * generic message, the original kept as `cause` for logging.
+   * application-error table and keep their message only when their own `expose` is `true`; anything else is
+   * INTERNAL with a generic message, the original kept as `cause` for logging.
    */
   static from(error: unknown): GrpcError {
     try {
-      if (error instanceof GrpcError) return error
+      if (isInstance(error, GrpcError)) return error
       const httpStatus = (error as { statusCode?: unknown } | null)?.statusCode
       if (typeof httpStatus === 'number') {
         const code = codeFromHttpStatus(httpStatus)
-        const exposed = (error as { expose?: unknown }).expose ?? httpStatus < 500
-        const message = (error as { message?: unknown }).message
-        return new GrpcError(code, exposed && typeof message === 'string' ? message : statusName(code), {
-          cause: error,
-        })
+        // Only an explicit `expose: true`: AWS SDK service errors and HTTP client errors carry a 4xx statusCode and
+        // no `expose`, and their messages hold ARNs and account ids.
+        const exposed = (error as { expose?: unknown }).expose === true
+        const message = exposed ? (error as { message?: unknown }).message : undefined
+        return new GrpcError(code, typeof message === 'string' ? message : statusName(code), { cause: error })
       }
     } catch {
       // A getter or a (revoked) Proxy that throws: nothing about the error can be trusted; it is an internal error.
     }
     return new GrpcError(Status.INTERNAL, internalErrorMessage, { cause: error })
+  }
+}
+
+/**
+ * `value instanceof type` that survives a hostile value: false for a revoked Proxy or one whose
+ * `getPrototypeOf` trap throws, instead of a TypeError escaping from error handling.
+ */
+export function isInstance<T>(value: unknown, type: abstract new (...args: never[]) => T): value is T {
+  try {
+    return value instanceof type
+  } catch {
+    return false
   }
 }
 

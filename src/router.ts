@@ -29,10 +29,11 @@ export function grpcRouter(handlers: Record<string, GrpcHandler>): GrpcHandler {
     try {
       const work = (async () => handler(event, context, options))()
       return await (exchange.deadline?.clientFirst === true ? exchange.deadline.race(work) : work)
-    } catch (error) {
-      // Kept for grpcProtocol's onError: @middy/http-error-handler, when it runs first, replaces request.error.
-      exchange.handlerError = error
-      throw error
+    } catch (thrown) {
+      // Mapped here, as thrown, for grpcProtocol's onError: @middy/http-error-handler, when it runs first, replaces
+      // request.error and sets `expose` on 4xx errors, which must not decide what the client is told.
+      exchange.handlerError = { thrown, mapped: GrpcError.from(thrown) }
+      throw thrown
     }
   }
 }

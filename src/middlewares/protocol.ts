@@ -2,7 +2,7 @@ import type { MiddlewareObj, Request } from '@middy/core'
 import { Deadline, deadlineExceeded } from '../deadline.js'
 import { type HttpRequest, type HttpResponse, frontDoorMaxBytes } from '../event/shape.js'
 import { base64Length } from '../event/write.js'
-import { GrpcError, internalErrorMessage, messageTooLarge } from '../grpc-error.js'
+import { GrpcError, internalErrorMessage, isInstance, messageTooLarge } from '../grpc-error.js'
 import { NonRpcResponse, detectProtocol } from '../protocol/detect.js'
 import { headerContentType } from '../protocol/headers.js'
 import type { Exchange, ProtocolOptions } from '../protocol/protocol.js'
@@ -157,10 +157,10 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
   }
 
   /** Maps what was thrown to the status to send, stops the call, and logs what the client will not see. */
-  const failCall = (request: ProtocolRequest, exchange: Exchange, thrown: unknown): GrpcError => {
+  const failCall = (request: ProtocolRequest, exchange: Exchange, thrown: unknown, mapped?: GrpcError): GrpcError => {
     let error: GrpcError
     try {
-      error = toGrpcError(thrown, exchange)
+      error = toGrpcError(thrown, exchange, mapped)
     } catch {
       // Something thrown whose properties throw when read (a hostile getter, a revoked Proxy).
       error = new GrpcError(Status.INTERNAL, internalErrorMessage, { cause: thrown })
@@ -184,14 +184,18 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
   const grpcProtocolOnError = (request: ProtocolRequest): void => {
     const state = getState(request)
     if (state === undefined) return
-    if (request.error instanceof NonRpcResponse) {
+    if (isInstance(request.error, NonRpcResponse)) {
       state.response = request.error.toHttpResponse()
       return
     }
     const { exchange } = state
     if (exchange === undefined) return
     // @middy/http-error-handler, when it runs first, replaces errors it does not expose with a bare 500.
-    const error = failCall(request, exchange, exchange.handlerError ?? request.error)
+    const { handlerError } = exchange
+    const error =
+      handlerError === undefined
+        ? failCall(request, exchange, request.error)
+        : failCall(request, exchange, handlerError.thrown, handlerError.mapped)
     try {
       state.response = exchange.protocol.writeError(exchange, error)
     } catch {
@@ -221,12 +225,12 @@ function checkHeaderLimits({ headerCount, headerBytes }: HttpRequest, maxHeaders
   }
 }
 
-function toGrpcError(error: unknown, exchange: Exchange): GrpcError {
-  if (error instanceof GrpcError) return error
+function toGrpcError(error: unknown, exchange: Exchange, mapped: GrpcError | undefined): GrpcError {
+  if (isInstance(error, GrpcError)) return error
   // Middy's early timeout, AbortSignal.timeout(), or a handler that gave up because the call's signal fired.
   if ((error as Error | undefined)?.name === 'TimeoutError') return deadlineExceeded(error)
   if (exchange.deadline?.expired === true) return deadlineExceeded(error)
-  return GrpcError.from(error)
+  return mapped ?? GrpcError.from(error)
 }
 
 function encodedBodyBytes(response: HttpResponse): number {

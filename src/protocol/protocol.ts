@@ -51,8 +51,11 @@ export interface Exchange {
   requestHeader?: Metadata
   responseHeader?: Metadata
   responseTrailer?: Metadata
-  /** What the handler threw (grpcRouter keeps it: @middy/http-error-handler may replace request.error first). */
-  handlerError?: unknown
+  /**
+   * What the handler threw and the GrpcError it maps to, decided by grpcRouter where it was thrown:
+   * @middy/http-error-handler, when it runs first, replaces request.error and sets `expose` on 4xx errors.
+   */
+  handlerError?: { thrown: unknown; mapped: GrpcError }
   /** The reply message, encoded by grpcMessages. */
   reply?: Uint8Array
   /** A server stream's reply messages, each encoded as it is produced. */

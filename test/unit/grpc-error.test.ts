@@ -152,19 +152,26 @@ describe('GrpcError.from', () => {
     expect(error.cause).toBe(thrown)
   })
 
-  test('without expose, statuses under 500 are exposed and 5xx are not', () => {
+  test('without expose, no message is sent, whatever the status (AWS SDK and HTTP client errors look like this)', () => {
     expect(GrpcError.from({ statusCode: 422, message: 'bad email' })).toMatchObject({
       code: Status.UNKNOWN,
-      message: 'bad email',
+      message: 'UNKNOWN',
     })
-    expect(GrpcError.from({ statusCode: 401, message: 'who are you' })).toMatchObject({
-      code: Status.UNAUTHENTICATED,
-      message: 'who are you',
+    expect(
+      GrpcError.from({ statusCode: 403, code: 'AccessDenied', message: 'arn:aws:iam::123456789012' }),
+    ).toMatchObject({
+      code: Status.PERMISSION_DENIED,
+      message: 'PERMISSION_DENIED',
     })
     expect(GrpcError.from({ statusCode: 503, message: 'secret upstream' })).toMatchObject({
       code: Status.UNAVAILABLE,
       message: 'UNAVAILABLE',
     })
+  })
+
+  test('only expose === true exposes: a truthy non-boolean does not', () => {
+    expect(GrpcError.from({ statusCode: 401, expose: 'yes', message: 'who are you' }).message).toBe('UNAUTHENTICATED')
+    expect(GrpcError.from({ statusCode: 401, expose: true, message: 'who are you' }).message).toBe('who are you')
   })
 
   test('expose: false hides even a 4xx message', () => {

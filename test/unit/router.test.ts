@@ -78,6 +78,24 @@ describe('grpcRouter', () => {
         },
       })(event, context, { signal: new AbortController().signal }),
     ).rejects.toBe(thrown)
-    expect(exchange.handlerError).toBe(thrown)
+    expect(exchange.handlerError).toEqual({ thrown, mapped: thrown })
+  })
+
+  test('an error is mapped where it was thrown: a later `expose` (http-error-handler sets it) changes nothing', async () => {
+    const { event, exchange } = eventFor('/unit.v1.Items/Get', new Deadline(undefined, undefined))
+    const thrown = Object.assign(new Error('arn:aws:iam::123456789012:role/x is not authorized'), { statusCode: 403 })
+    await expect(
+      grpcRouter({
+        Get: () => {
+          throw thrown
+        },
+      })(event, context, { signal: new AbortController().signal }),
+    ).rejects.toBe(thrown)
+    Object.assign(thrown, { expose: true })
+    expect(exchange.handlerError?.thrown).toBe(thrown)
+    expect(exchange.handlerError?.mapped).toMatchObject({
+      code: Status.PERMISSION_DENIED,
+      message: 'PERMISSION_DENIED',
+    })
   })
 })

@@ -78,7 +78,8 @@ describe('grpcProtocol', () => {
   test("onError: the handler's own error wins over what http-error-handler left in request.error", () => {
     const { request, middleware } = prepared([0, 0, 0, 0, 4, ...message])
     middleware.before?.(request)
-    requireExchange(request, 'test').handlerError = new GrpcError(Status.UNAVAILABLE, 'later')
+    const thrown = new GrpcError(Status.UNAVAILABLE, 'later')
+    requireExchange(request, 'test').handlerError = { thrown, mapped: thrown }
     request.error = new Error('replaced')
     middleware.onError?.(request)
     expect(Buffer.from(getState(request)?.response?.body as Uint8Array).toString()).toContain('grpc-status: 14')

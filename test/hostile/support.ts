@@ -1,0 +1,115 @@
+import middy from '@middy/core'
+import httpErrorHandler from '@middy/http-error-handler'
+import { type ErrorLogEntry, type GrpcHandler, grpcFraming, grpcRouter } from '../../src/index.js'
+import type { EventShape } from '../../src/event/shape.js'
+import {
+  FuzzService,
+  Node,
+  type Family,
+  type FuzzRequest,
+  asRequestBody,
+  assertWellFormed,
+  frame,
+  httpEvent,
+  lambdaContext,
+  splitFrames,
+} from '../fuzz/support.js'
+
+/** One RPC per protocol: unary on every protocol that has it, and a server stream on Connect. */
+export const rpcProtocols: { family: Family; contentType: string; path: string }[] = [
+  { family: 'grpc-web', contentType: 'application/grpc-web+proto', path: '/fuzz.v1.FuzzService/Echo' },
+  { family: 'grpc-web-text', contentType: 'application/grpc-web-text', path: '/fuzz.v1.FuzzService/Echo' },
+  { family: 'grpc', contentType: 'application/grpc', path: '/fuzz.v1.FuzzService/Echo' },
+  { family: 'connect', contentType: 'application/proto', path: '/fuzz.v1.FuzzService/Echo' },
+  { family: 'twirp', contentType: 'application/protobuf', path: '/twirp/fuzz.v1.FuzzService/Echo' },
+  { family: 'connect-stream', contentType: 'application/connect+proto', path: '/fuzz.v1.FuzzService/Stream' },
+]
+
+/** A request of `protocol` carrying `message` (the Node bytes, empty by default). */
+export function rpcRequest(
+  protocol: (typeof rpcProtocols)[number],
+  message: Uint8Array = new Uint8Array(0),
+): FuzzRequest {
+  const bare = protocol.family === 'connect' || protocol.family === 'twirp'
+  return {
+    path: protocol.path,
+    headers: [['content-type', protocol.contentType]],
+    body: bare ? message : asRequestBody(protocol.family, frame(0, message)),
+  }
+}
+
+/** Where @middy/http-error-handler sits, if anywhere: its onError runs before grpcFraming's when used after it. */
+export type ErrorHandlerPlace = 'none' | 'before grpcFraming' | 'after grpcFraming'
+
+/**
+ * A Middy handler serving FuzzService whose Echo and Stream call `fail` (Stream after one message), logging into
+ * `logged`. `routed: false` makes the Middy handler a plain function instead of grpcRouter.
+ */
+export function failingLambda(
+  fail: () => unknown,
+  logged: ErrorLogEntry[],
+  place: ErrorHandlerPlace = 'none',
+  routed = true,
+) {
+  const framing = grpcFraming({ service: FuzzService, logger: (entry) => logged.push(entry) })
+  let lambda = middy()
+  if (place === 'before grpcFraming') lambda = lambda.use(httpErrorHandler({ logger: false }))
+  lambda = lambda.use(framing)
+  if (place === 'after grpcFraming') lambda = lambda.use(httpErrorHandler({ logger: false }))
+  const handlers: Record<string, GrpcHandler> = {
+    Echo: async () => fail(),
+    async *Stream() {
+      yield { name: 'first' }
+      fail()
+    },
+  }
+  return lambda.handler(routed ? grpcRouter(handlers) : (handlers.Echo as never))
+}
+
+export interface ClientView {
+  code: number
+  /** The status message as the client decodes it; undefined when none was sent. */
+  message: string | undefined
+  read: ReturnType<typeof assertWellFormed>
+}
+
+/** Calls `lambda` as `protocol` through the `shape` front door and reads the status as a client would. */
+export async function callAs(
+  lambda: (event: unknown, context: unknown) => Promise<unknown>,
+  protocol: (typeof rpcProtocols)[number],
+  shape: EventShape = 'v2',
+  message?: Uint8Array,
+  context: unknown = lambdaContext(),
+): Promise<ClientView> {
+  const result = await lambda(httpEvent(shape, rpcRequest(protocol, message)), context)
+  const read = assertWellFormed(result, shape, protocol.family, false)
+  return { code: read.code ?? -1, message: statusMessage(read, protocol.family), read }
+}
+
+function statusMessage(read: ClientView['read'], family: Family): string | undefined {
+  switch (family) {
+    case 'grpc':
+      return decodePercent(read.headers['grpc-message'])
+    case 'grpc-web':
+    case 'grpc-web-text': {
+      const body = family === 'grpc-web-text' ? Buffer.from(read.body.toString('latin1'), 'base64') : read.body
+      const block = splitFrames(body).at(-1)?.payload.toString('latin1') ?? ''
+      const line = block.split('\r\n').find((field) => field.startsWith('grpc-message: '))
+      return decodePercent(line?.slice('grpc-message: '.length))
+    }
+    case 'connect-stream': {
+      const end = JSON.parse(splitFrames(read.body).at(-1)?.payload.toString('utf8') ?? '{}')
+      return end.error?.message
+    }
+    case 'connect':
+      return read.status === 200 ? undefined : JSON.parse(read.body.toString('utf8')).message
+    case 'twirp':
+      return read.status === 200 ? undefined : JSON.parse(read.body.toString('utf8')).msg
+  }
+}
+
+function decodePercent(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : decodeURIComponent(value)
+}
+
+export { Node }
