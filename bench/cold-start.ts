@@ -3,7 +3,9 @@
  * node (what a zip of node_modules deploys) and once as one minified bundle (what most Lambda builds deploy). A fresh
  * node process imports it and calls it once (bench/cold/driver.mjs); the times are read from performance.now()
  * (milliseconds since the process started) and the same measure of an empty entry is subtracted. Runs rotate over
- * the contestants; medians of `BENCH_COLD_RUNS` (default 25) runs.
+ * the contestants; medians of `BENCH_COLD_RUNS` (default 50, 5 with --quick) runs. The cost of middy-grpc over bare
+ * Middy is also taken per run (the two processes of one run a few hundred ms apart, so that load from other processes
+ * hits both alike): the median of those differences, with their interquartile range.
  */
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, statSync } from 'node:fs'
@@ -11,9 +13,10 @@ import { gzipSync } from 'node:zlib'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { build } from 'esbuild'
-import { repoRoot } from './schema.js'
+import { frame } from '../test/support/frames.js'
+import { profileLine, repoRoot } from './schema.js'
 
-const runs = Number(process.env.BENCH_COLD_RUNS ?? 25)
+const runs = Number(process.env.BENCH_COLD_RUNS ?? (process.env.BENCH_QUICK === '1' ? 5 : 50))
 const coldDir = join(repoRoot, 'bench', 'cold')
 const outDir = join(repoRoot, 'bench', '.out', 'cold')
 const contestants = ['empty', 'floor', 'bare-middy', 'middy-grpc', 'connect-es']
@@ -25,7 +28,7 @@ copyFileSync(join(coldDir, 'driver.mjs'), join(outDir, 'driver.mjs'))
 
 const sizes = new Map<string, { bytes: number; gzip: number }>()
 for (const name of contestants) {
-  const entry = join(coldDir, `${name}.${name === 'middy-grpc' ? 'js' : 'ts'}`)
+  const entry = join(coldDir, `${name}.ts`)
   for (const variant of variants) {
     const outfile = join(outDir, `${name}.${variant}.mjs`)
     await build({
@@ -52,7 +55,6 @@ for (const name of contestants) {
 
 // gRPC-Web SayHello { name: "world" } in an HTTP API v2 event.
 const request = Buffer.from([0x0a, 0x05, ...Buffer.from('world')])
-const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, request.length]), request])
 const event = JSON.stringify({
   version: '2.0',
   routeKey: '$default',
@@ -67,7 +69,7 @@ const event = JSON.stringify({
     domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
     http: { method: 'POST', path: '/hello.v1.Greeter/SayHello' },
   },
-  body: frame.toString('base64'),
+  body: frame(0, request).toString('base64'),
   isBase64Encoded: true,
 })
 
@@ -99,14 +101,17 @@ for (let run = 0; run < runs; run++) {
   }
 }
 
-function median(values: number[]): number {
+/** The q-quantile, linearly interpolated. */
+function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+  const at = (sorted.length - 1) * q
+  const low = Math.floor(at)
+  return sorted[low] + (sorted[Math.min(low + 1, sorted.length - 1)] - sorted[low]) * (at - low)
 }
+const median = (values: number[]) => quantile(values, 0.5)
 
 console.log(
-  `node ${process.version}; median of ${runs} fresh processes each, minus the empty entry; every first reply checked`,
+  `${profileLine()}; median of ${runs} fresh processes each, minus the empty entry; every first reply checked`,
 )
 console.log('')
 console.log(
@@ -129,3 +134,16 @@ for (const name of contestants.slice(1)) {
 console.log(
   `\nbare node (empty entry): ${median(base('node_modules').afterImport).toFixed(1)} ms to the end of the import`,
 )
+
+// middy-grpc minus bare Middy, per run (same iteration), import + first call.
+console.log('')
+console.log('| middy-grpc − bare Middy, same run | median | interquartile range |')
+console.log('|---|---|---|')
+for (const variant of variants) {
+  const grpc = samples.get(`middy-grpc/${variant}`)!.afterCall
+  const bare = samples.get(`bare-middy/${variant}`)!.afterCall
+  const differences = grpc.map((value, i) => value - bare[i])
+  console.log(
+    `| import + first call (${variant}) | ${median(differences).toFixed(1)} ms | ${quantile(differences, 0.25).toFixed(1)} to ${quantile(differences, 0.75).toFixed(1)} ms |`,
+  )
+}

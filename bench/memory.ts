@@ -19,43 +19,56 @@ import {
   lambdaContext,
   middyGrpcHandler,
 } from './contestants.js'
-import { loadBufRegistry, loadProtobufjsRoot } from './schema.js'
+import { loadBufRegistry, loadProtobufjsRoot, profileLine } from './schema.js'
 
 const MiB = 1024 * 1024
 const names = ['floor', 'bare Middy', 'middy-grpc', 'connect-es']
 const child = process.argv[2]
+const runCount = process.env.BENCH_QUICK === '1' ? 1 : 5
 
 if (child === undefined) {
   console.log(
-    `node ${process.version}; one 4 MiB request and reply; a fresh process per contestant; median of 5 processes`,
+    `${profileLine()}; one 4 MiB request and reply; a fresh process per contestant and run, contestants interleaved; median of ${runCount} processes`,
   )
   console.log('')
-  console.log('| contestant | peak RSS over pre-call RSS | heap growth | ArrayBuffer growth | payload-sized buffers |')
-  console.log('|---|---|---|---|---|')
+  const runs = new Map<string, Record<string, number>[]>(names.map((name) => [name, []]))
+  for (let run = 0; run < runCount; run++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + run) % names.length]
+      const output = execFileSync(
+        process.execPath,
+        ['--expose-gc', '--max-semi-space-size=64', fileURLToPath(import.meta.url), name],
+        { encoding: 'utf8', env: process.env },
+      )
+      runs.get(name)!.push(JSON.parse(output))
+    }
+  }
+  const median = (name: string, key: string) => {
+    const sorted = runs
+      .get(name)!
+      .map((r) => r[key])
+      .sort((a, b) => a - b)
+    return sorted[sorted.length >> 1]
+  }
+  const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`
+  console.log(
+    '| contestant | peak RSS over pre-call RSS | vs the floor | heap growth | ArrayBuffer growth | payload-sized buffers |',
+  )
+  console.log('|---|---|---|---|---|---|')
   for (const name of names) {
-    const runs = Array.from({ length: 5 }, () =>
-      JSON.parse(
-        execFileSync(
-          process.execPath,
-          ['--expose-gc', '--max-semi-space-size=64', fileURLToPath(import.meta.url), name],
-          {
-            encoding: 'utf8',
-            env: process.env,
-          },
-        ),
-      ),
-    )
-    const median = (key: string) => runs.map((r) => r[key] as number).sort((a, b) => a - b)[2]
-    const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`
     console.log(
-      `| ${name} | ${mib(median('rss'))} | ${mib(median('heap'))} | ${mib(median('arrayBuffers'))} | ${(median('arrayBuffers') / (4 * MiB)).toFixed(1)} |`,
+      `| ${name} | ${mib(median(name, 'rss'))} | ${(median(name, 'rss') / median('floor', 'rss')).toFixed(2)}× | ${mib(median(name, 'heap'))} | ${mib(median(name, 'arrayBuffers'))} | ${(median(name, 'arrayBuffers') / (4 * MiB)).toFixed(1)} |`,
     )
   }
 } else {
   const root = loadProtobufjsRoot()
   const EchoRequest = root.lookupType('bench.v1.EchoRequest')
   const EchoReply = root.lookupType('bench.v1.EchoReply')
-  const echo = (request: { text: string; data: Uint8Array }) => ({ text: request.text, data: request.data })
+  const echo = (request: { text: string; blob: Uint8Array; n: number }) => ({
+    text: request.text,
+    blob: request.blob,
+    n: request.n,
+  })
   const floor = floorHandler(EchoRequest, EchoReply, echo)
   let handler: (event: any, context: any) => Promise<any>
   if (child === 'floor') handler = floor

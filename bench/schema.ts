@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import protobuf from 'protobufjs'
 import { createFileRegistry, fromBinary, type Registry } from '@bufbuild/protobuf'
@@ -19,4 +20,15 @@ export function loadBufRegistry(): { registry: Registry; fileSet: Uint8Array } {
     cwd: protoDir,
   })
   return { registry: createFileRegistry(fromBinary(FileDescriptorSetSchema, fileSet)), fileSet }
+}
+
+/** The installed version of a package, read from its package.json under the repository's node_modules. */
+export function installedVersion(name: string): string {
+  return JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')).version
+}
+
+/** One line naming the profile a run measured. */
+export function profileLine(): string {
+  const names = ['@middy/core', 'protobufjs', '@connectrpc/connect']
+  return `node ${process.version}, ${names.map((name) => `${name} ${installedVersion(name)}`).join(', ')}`
 }
