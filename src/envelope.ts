@@ -56,6 +56,20 @@ export function decodeSingleEnvelope(body: Uint8Array, readMaxBytes: number): En
 }
 
 /**
+ * The envelopes of a whole request body, in order, each read only when the iteration reaches it: its declared length
+ * is checked against `readMaxBytes` before it is sliced (a view, not a copy), and a body cut short throws
+ * INVALID_ARGUMENT there, after the envelopes before it. An empty body holds no envelopes.
+ */
+export function* readEnvelopes(body: Uint8Array, readMaxBytes: number): Generator<Envelope, void, undefined> {
+  let offset = 0
+  while (offset < body.byteLength) {
+    const envelope = readEnvelopeAt(body, offset, readMaxBytes)
+    offset += envelopeHeaderBytes + envelope.data.byteLength
+    yield envelope
+  }
+}
+
+/**
  * Splits a byte stream into envelopes across chunk boundaries (the dev server reads streamed bodies with it). Each
  * envelope's data is a view of the bytes pushed; `buffered` counts the bytes of an envelope not complete yet.
  */

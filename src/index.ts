@@ -2,7 +2,12 @@ export { grpcFraming, type GrpcFramingOptions } from './grpc-framing.js'
 export { grpcRouter, type GrpcHandler } from './router.js'
 export { grpcHttpEvent, type GrpcHttpEventOptions } from './middlewares/http-event.js'
 export { grpcProtocol, type GrpcProtocolOptions, type ErrorLogEntry } from './middlewares/protocol.js'
-export { grpcMessages, type GrpcMessagesOptions, type GrpcEvent } from './middlewares/messages.js'
+export {
+  grpcMessages,
+  type GrpcMessagesOptions,
+  type GrpcEvent,
+  type GrpcEventMessages,
+} from './middlewares/messages.js'
 export { GrpcError, type GrpcErrorOptions, type ErrorDetail, type ErrorDetailInit } from './grpc-error.js'
 export { Status, type StatusCode, type StatusName, statusName } from './status.js'
 export { Metadata, type MetadataInit, encodeBinaryHeader, decodeBinaryHeader } from './metadata.js'
@@ -10,6 +15,12 @@ export { decodeStatusDetails, type StatusDetails } from './status-details.js'
 export type { RpcCall, ProtocolName } from './call.js'
 export type { CodecName, MessageCodec } from './codec.js'
 export type { MessageType } from './codecs/protobufjs.js'
-export type { RpcMethod, ServiceDefinition, StaticMethodDefinition, IdempotencyLevel } from './methods.js'
+export type {
+  RpcMethod,
+  MethodKind,
+  ServiceDefinition,
+  StaticMethodDefinition,
+  IdempotencyLevel,
+} from './methods.js'
 export type { EventShape, LambdaHttpEvent, LambdaHttpResult } from './event/shape.js'
 export { corsAllowedHeaders, corsExposedHeaders } from './cors.js'

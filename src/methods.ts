@@ -2,6 +2,9 @@ import type protobuf from 'protobufjs'
 import type { MessageCodec } from './codec.js'
 import { type MessageType, protobufjsCodec } from './codecs/protobufjs.js'
 
+/** The four kinds of RPC method, by whether requests and replies are streamed. */
+export type MethodKind = 'unary' | 'server_streaming' | 'client_streaming' | 'bidi_streaming'
+
 export type IdempotencyLevel = 'IDEMPOTENCY_UNKNOWN' | 'NO_SIDE_EFFECTS' | 'IDEMPOTENT'
 
 /** One RPC method as the middlewares see it, whatever library its types came from. */
@@ -107,4 +110,9 @@ export function findMethod(table: MethodTable, path: string): RpcMethod | undefi
   const lastSlash = path.lastIndexOf('/')
   if (lastSlash <= 0) return undefined
   return table.get(path.slice(path.lastIndexOf('/', lastSlash - 1) + 1))
+}
+
+export function methodKind({ requestStream, responseStream }: RpcMethod): MethodKind {
+  if (requestStream) return responseStream ? 'bidi_streaming' : 'client_streaming'
+  return responseStream ? 'server_streaming' : 'unary'
 }

@@ -26,6 +26,11 @@ export interface GrpcProtocolOptions {
    */
   readMaxBytes?: number
   /**
+   * Most request messages a client-streaming or bidirectional call may send. Default 10 000. Counted as the handler
+   * reads `event.messages`: the message one over the limit ends the iteration with RESOURCE_EXHAUSTED.
+   */
+  readMaxMessages?: number
+  /**
    * Largest total size of the request headers of an RPC: the lengths of every name and value added up, after the
    * front door's normalization (lower-case names, repeated headers comma-joined). Default 64 KiB. Over it:
    * RESOURCE_EXHAUSTED, before the message is read. Requests that are not RPCs are answered without it.
@@ -59,6 +64,7 @@ export interface GrpcProtocolOptions {
 
 const defaults = {
   readMaxBytes: 4 * 1024 * 1024,
+  readMaxMessages: 10_000,
   readMaxHeaderBytes: 64 * 1024,
   readMaxHeaders: 100,
   writeMaxBytes: Infinity,
@@ -82,7 +88,7 @@ type ProtocolRequest = Request<unknown, unknown, unknown, any>
 
 /**
  * The wire protocol: detects it from the request (gRPC-Web binary and text, gRPC, Connect, Twirp), reads the
- * timeout and the one request message (unframed, decompressed, within `readMaxBytes`), and on the way out frames
+ * timeout, the encodings and the request body (grpcMessages unframes it once the method is known), and on the way out frames
  * the encoded reply or turns any error into the protocol's status.
  */
 // biome-ignore lint/suspicious/noExplicitAny: usable in any Middy chain, whatever its context type
@@ -96,6 +102,7 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
   }
   const protocolOptions: ProtocolOptions = {
     readMaxBytes: options.readMaxBytes,
+    readMaxMessages: options.readMaxMessages,
     compressMinBytes: options.compressMinBytes,
     requireConnectProtocolHeader: options.requireConnectProtocolHeader,
     twirpPrefix: options.twirpPrefix,
@@ -116,11 +123,11 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
     }
     state.exchange = exchange
     checkHeaderLimits(state.http, options.readMaxHeaders, options.readMaxHeaderBytes)
-    const { timeoutMs, message, responseCompression } = protocol.readRequest(exchange)
+    const { timeoutMs, body, responseCompression } = protocol.readRequest(exchange)
     exchange.responseCompression = responseCompression
     exchange.timeoutMs = timeoutMs
     exchange.deadline = new Deadline(timeoutMs, request.context)
-    exchange.requestMessage = message
+    exchange.requestBody = body
   }
 
   const grpcProtocolAfter = (request: ProtocolRequest): void | Promise<void> => {

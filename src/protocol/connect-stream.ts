@@ -1,5 +1,5 @@
 import { supportedEncodings } from '../compression.js'
-import { decodeSingleEnvelope, encodeEnvelope, flagEndStream, readEnvelopePayload } from '../envelope.js'
+import { encodeEnvelope, flagEndStream } from '../envelope.js'
 import type { GrpcError } from '../grpc-error.js'
 import type { Metadata } from '../metadata.js'
 import { connectErrorJson, readConnectHeaders } from './connect-common.js'
@@ -27,8 +27,9 @@ const stream: StreamWriter = {
 }
 
 /**
- * Connect streaming (`application/connect+proto|json`), used by server-streaming methods: enveloped messages, the
- * status always HTTP 200, and a final end-stream frame (flag 0x02) carrying the error and trailers as JSON.
+ * Connect streaming (`application/connect+proto|json`), used by streaming methods: enveloped messages both ways
+ * (compressed with `connect-content-encoding`), the status always HTTP 200, and a final end-stream frame (flag 0x02)
+ * carrying the error and trailers as JSON. Requests carry no end-stream frame: a request body simply ends.
  */
 export const connectStream: Protocol = {
   name: 'connect',
@@ -38,9 +39,11 @@ export const connectStream: Protocol = {
       headerConnectContentEncoding,
       headerConnectAcceptEncoding,
     )
-    const { readMaxBytes } = exchange.options
-    const envelope = decodeSingleEnvelope(exchange.http.body, readMaxBytes)
-    return { timeoutMs, message: readEnvelopePayload(envelope, requestCompression, readMaxBytes), responseCompression }
+    return {
+      timeoutMs,
+      body: { envelopes: exchange.http.body, compression: requestCompression },
+      responseCompression,
+    }
   },
   writeReply(exchange, message) {
     const { status, headers } = stream.head(exchange)

@@ -73,7 +73,7 @@ function readPostRequest(exchange: Exchange): ProtocolRequest {
     headerAcceptEncoding,
   )
   const message = readBareMessage(exchange.http.body, requestCompression, exchange.options.readMaxBytes)
-  return { timeoutMs, message, responseCompression }
+  return { timeoutMs, body: { message }, responseCompression }
 }
 
 function readGetRequest(exchange: Exchange): ProtocolRequest {
@@ -87,7 +87,7 @@ function readGetRequest(exchange: Exchange): ProtocolRequest {
   const requestCompression = findRequestCompression(query.compression)
   return {
     timeoutMs,
-    message: readBareMessage(message, requestCompression, options.readMaxBytes),
+    body: { message: readBareMessage(message, requestCompression, options.readMaxBytes) },
     responseCompression: negotiateResponseCompression(headers[headerAcceptEncoding], null),
   }
 }

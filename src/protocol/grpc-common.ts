@@ -1,5 +1,4 @@
 import { acceptEncodingValue, findRequestCompression, negotiateResponseCompression } from '../compression.js'
-import { decodeSingleEnvelope, readEnvelopePayload } from '../envelope.js'
 import type { GrpcError } from '../grpc-error.js'
 import { encodeBinaryHeader, encodeGrpcMessage } from '../metadata.js'
 import { Status, type StatusCode } from '../status.js'
@@ -17,15 +16,13 @@ import {
 } from './headers.js'
 import type { Exchange, ProtocolRequest } from './protocol.js'
 
-/** Request side shared by gRPC, gRPC-Web and gRPC-Web text: timeout, compression, one enveloped message. */
+/** Request side shared by gRPC, gRPC-Web and gRPC-Web text: timeout, compression, the enveloped messages. */
 export function readGrpcRequest(exchange: Exchange, body: Uint8Array): ProtocolRequest {
   const { headers } = exchange.http
   const timeoutMs = parseGrpcTimeout(headers[headerGrpcTimeout])
   const requestCompression = findRequestCompression(headers[headerGrpcEncoding])
   const responseCompression = negotiateResponseCompression(headers[headerGrpcAcceptEncoding], requestCompression)
-  const { readMaxBytes } = exchange.options
-  const envelope = decodeSingleEnvelope(body, readMaxBytes)
-  return { timeoutMs, message: readEnvelopePayload(envelope, requestCompression, readMaxBytes), responseCompression }
+  return { timeoutMs, body: { envelopes: body, compression: requestCompression }, responseCompression }
 }
 
 /** Response headers of the gRPC family: content-type, encodings, then the handler's own headers. */

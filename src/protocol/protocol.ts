@@ -10,6 +10,8 @@ import type { RpcMethod } from '../methods.js'
 export interface ProtocolOptions {
   /** Largest request message, after decompression. */
   readMaxBytes: number
+  /** Most request messages a client-streaming or bidirectional call may send. */
+  readMaxMessages: number
   /** Replies smaller than this are sent uncompressed even when the client accepts compression. */
   compressMinBytes: number
   /** Connect: reject requests without `connect-protocol-version: 1` (or `connect=v1` for GET). */
@@ -20,13 +22,21 @@ export interface ProtocolOptions {
   twirpLowerCamelJson: boolean
 }
 
-/** What a protocol reads from a request before the message is decoded. */
+/** What a protocol reads from a request before the method is known and its messages are decoded. */
 export interface ProtocolRequest {
   timeoutMs: number | undefined
-  /** The request message, unframed and decompressed. */
-  message: Uint8Array
+  body: RequestBody
   responseCompression: Compression | null
 }
+
+/**
+ * A request body as its protocol carries it: enveloped messages (gRPC, gRPC-Web, Connect streaming), read and
+ * decompressed one by one once the method says how many to expect, or one bare message already decompressed
+ * (Connect unary, Twirp).
+ */
+export type RequestBody =
+  | { readonly envelopes: Uint8Array; readonly compression: Compression | null; readonly message?: undefined }
+  | { readonly message: Uint8Array; readonly envelopes?: undefined; readonly compression?: undefined }
 
 /**
  * One RPC in flight: made by grpcProtocol once the protocol is known, filled in as the call goes, read by the
@@ -44,8 +54,8 @@ export interface Exchange {
   timeoutMs: number | undefined
   /** Undefined until the protocol has read the request. */
   deadline?: Deadline
-  /** The request message, unframed and decompressed. */
-  requestMessage?: Uint8Array
+  /** The request body, as the protocol read it. */
+  requestBody?: RequestBody
   /** Set by grpcMessages once the path is resolved. */
   method?: RpcMethod
   requestHeader?: Metadata

@@ -19,7 +19,7 @@ export const twirp: Protocol = {
       throw new RouteNotFoundError(`unsupported ${http.method} with content-type "${exchange.contentType}"`)
     }
     if (http.body.byteLength > options.readMaxBytes) throw messageTooLarge(http.body.byteLength, options.readMaxBytes)
-    return { timeoutMs: undefined, message: http.body, responseCompression: null }
+    return { timeoutMs: undefined, body: { message: http.body }, responseCompression: null }
   },
   jsonProtoNames: (options) => !options.twirpLowerCamelJson,
   writeReply(exchange, message) {

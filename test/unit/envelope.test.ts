@@ -6,6 +6,7 @@ import {
   flagCompressed,
   flagEndStream,
   flagTrailer,
+  readEnvelopes,
   writeEnvelopeHeader,
 } from '../../src/envelope.js'
 import { catchGrpcError } from './helpers.js'
@@ -146,5 +147,29 @@ describe('decodeSingleEnvelope', () => {
     const { data } = decodeSingleEnvelope(body, fourMiB)
     expect(data.buffer).toBe(body.buffer)
     expect(data.byteOffset).toBe(5)
+  })
+})
+
+describe('readEnvelopes', () => {
+  test('each envelope of a body in order, views of it; an empty body has none', () => {
+    const body = Uint8Array.from([0x00, 0, 0, 0, 1, 0x2a, 0x01, 0, 0, 0, 0, 0x00, 0, 0, 0, 2, 7, 8])
+    expect([...readEnvelopes(body, fourMiB)].map(({ flags, data }) => [flags, ...data])).toEqual([
+      [0x00, 0x2a],
+      [0x01],
+      [0x00, 7, 8],
+    ])
+    expect([...readEnvelopes(new Uint8Array(0), fourMiB)]).toEqual([])
+  })
+
+  test('a bad envelope throws when reached, after the good ones', () => {
+    const seen: number[] = []
+    const error = catchGrpcError(() => {
+      for (const { data } of readEnvelopes(Uint8Array.from([0, 0, 0, 0, 1, 5, 0, 0, 0, 0, 11]), 10)) seen.push(...data)
+    })
+    expect(seen).toEqual([5])
+    expect(error).toMatchObject({
+      code: Status.RESOURCE_EXHAUSTED,
+      message: 'message size 11 is larger than the limit 10',
+    })
   })
 })

@@ -5,6 +5,7 @@ import type { Exchange, Protocol, ProtocolOptions } from '../../src/protocol/pro
 
 export const unitOptions: ProtocolOptions = {
   readMaxBytes: 4 * 1024 * 1024,
+  readMaxMessages: 10_000,
   compressMinBytes: 1024,
   requireConnectProtocolHeader: false,
   twirpPrefix: '/twirp',

@@ -1,4 +1,4 @@
-import { buildMethodTable, findMethod } from '../../src/methods.js'
+import { buildMethodTable, findMethod, methodKind } from '../../src/methods.js'
 import { Item, Items, itemBytes } from './schema.js'
 
 describe('buildMethodTable', () => {
@@ -9,6 +9,7 @@ describe('buildMethodTable', () => {
       'unit.v1.Items/List',
       'unit.v1.Items/Upload',
       'unit.v1.Items/Peek',
+      'unit.v1.Items/Chat',
     ])
     const get = table.get('unit.v1.Items/Get')
     expect(get).toMatchObject({
@@ -25,6 +26,13 @@ describe('buildMethodTable', () => {
     expect(table.get('unit.v1.Items/List')?.responseStream).toBe(true)
     expect(table.get('unit.v1.Items/Upload')?.requestStream).toBe(true)
     expect(table.get('unit.v1.Items/Peek')?.idempotency).toBe('NO_SIDE_EFFECTS')
+    expect(table.get('unit.v1.Items/Chat')).toMatchObject({ requestStream: true, responseStream: true })
+  })
+
+  test('methodKind: the four kinds from the two stream flags', () => {
+    const table = buildMethodTable(Items)
+    const kinds = ['Get', 'List', 'Upload', 'Chat'].map((name) => methodKind(table.get(`unit.v1.Items/${name}`)!))
+    expect(kinds).toEqual(['unary', 'server_streaming', 'client_streaming', 'bidi_streaming'])
   })
 
   test('a static table keyed by path', () => {

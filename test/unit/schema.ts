@@ -10,6 +10,7 @@ export const unitRoot = protobuf.parse(`
     rpc List(Item) returns (stream Item);
     rpc Upload(stream Item) returns (Item);
     rpc Peek(Item) returns (Item) { option idempotency_level = NO_SIDE_EFFECTS; }
+    rpc Chat(stream Item) returns (stream Item);
   }
 `).root
 export const Item = unitRoot.lookupType('unit.v1.Item')

@@ -29,7 +29,7 @@ describe('grpcProtocol', () => {
     const exchange = requireExchange(request, 'test')
     expect(exchange.protocol.name).toBe('grpc-web')
     expect(exchange.timeoutMs).toBe(1000)
-    expect([...(exchange.requestMessage ?? [])]).toEqual(message)
+    expect([...(exchange.requestBody?.envelopes ?? [])]).toEqual([0, 0, 0, 0, 4, ...message])
     expect(exchange.deadline?.clientFirst).toBe(true)
     exchange.deadline?.dispose()
   })

@@ -29,17 +29,18 @@ describe('connectStream', () => {
     )
   })
 
-  test('the request: connect- encoding headers, one enveloped message', () => {
+  test('the request: connect- encoding headers, the envelopes as they came', () => {
     const read = connectStream.readRequest({
       ...exchangeFor(),
       http: {
         ...exchangeFor().http,
-        headers: { 'connect-accept-encoding': 'gzip', 'connect-timeout-ms': '10' },
+        headers: { 'connect-content-encoding': 'gzip', 'connect-accept-encoding': 'gzip', 'connect-timeout-ms': '10' },
         body: new Uint8Array([0, 0, 0, 0, 4, ...message]),
       },
     })
     expect(read.timeoutMs).toBe(10)
-    expect([...read.message]).toEqual([...message])
+    expect([...(read.body.envelopes ?? [])]).toEqual([0, 0, 0, 0, 4, ...message])
+    expect(read.body.compression?.name).toBe('gzip')
     expect(read.responseCompression?.name).toBe('gzip')
   })
 })

@@ -61,7 +61,7 @@ describe('connect (unary)', () => {
       }),
     )
     expect(read.timeoutMs).toBe(1500)
-    expect([...read.message]).toEqual([...message])
+    expect([...(read.body.message ?? [])]).toEqual([...message])
     expect(read.responseCompression?.name).toBe('gzip')
     const tooLarge = catchGrpcError(() =>
       connect.readRequest(exchangeFor({ body: message, options: { readMaxBytes: 3 } })),
@@ -78,7 +78,7 @@ describe('connect (unary)', () => {
     const base64 = connect.readRequest(
       exchangeFor({ method: 'GET', query: { encoding: 'proto', base64: '1', message: 'CgJhYg' } }),
     )
-    expect([...base64.message]).toEqual([...message])
+    expect([...(base64.body.message ?? [])]).toEqual([...message])
     const missing = catchGrpcError(() =>
       connect.readRequest(exchangeFor({ method: 'GET', query: { encoding: 'proto' } })),
     )

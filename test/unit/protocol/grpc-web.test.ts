@@ -109,14 +109,15 @@ describe('grpcWeb and grpcWebText replies', () => {
     expect([...Buffer.from(response.body as string, 'base64')]).toEqual([0, 0, 0, 0, 4, ...message, ...okTrailer])
   })
 
-  test('the request: timeout, one message, compression negotiated', () => {
+  test('the request: timeout, the envelopes as they came, compression negotiated', () => {
     const exchange = unitExchange({
       headers: { 'grpc-timeout': '2S', 'grpc-accept-encoding': 'deflate' },
       body: new Uint8Array([0, 0, 0, 0, 4, ...message]),
     })
     const read = grpcWeb.readRequest(exchange)
     expect(read.timeoutMs).toBe(2000)
-    expect([...read.message]).toEqual([...message])
+    expect([...(read.body.envelopes ?? [])]).toEqual([0, 0, 0, 0, 4, ...message])
+    expect(read.body.compression).toBeNull()
     expect(read.responseCompression?.name).toBe('deflate')
   })
 

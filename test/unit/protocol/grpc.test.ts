@@ -53,11 +53,16 @@ describe('grpc', () => {
     })
   })
 
-  test('the request: zero or two messages are UNIMPLEMENTED, a cut envelope INVALID_ARGUMENT', () => {
-    expect(catchGrpcError(() => grpc.readRequest(exchangeFor())).code).toBe(Status.UNIMPLEMENTED)
-    const two = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
-    expect(catchGrpcError(() => grpc.readRequest(exchangeFor({ body: two }))).code).toBe(Status.UNIMPLEMENTED)
-    const cut = new Uint8Array([0, 0, 0, 0, 9, 1])
-    expect(catchGrpcError(() => grpc.readRequest(exchangeFor({ body: cut }))).code).toBe(Status.INVALID_ARGUMENT)
+  test('the request: timeout, the body as it came (any number of envelopes), the grpc-encoding', () => {
+    const two = new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    const read = grpc.readRequest(
+      exchangeFor({ body: two, headers: { 'grpc-encoding': 'gzip', 'grpc-timeout': '5m' } }),
+    )
+    expect(read.timeoutMs).toBe(5)
+    expect(read.body.envelopes).toBe(two)
+    expect(read.body.compression?.name).toBe('gzip')
+    expect(catchGrpcError(() => grpc.readRequest(exchangeFor({ headers: { 'grpc-encoding': 'foo' } }))).code).toBe(
+      Status.UNIMPLEMENTED,
+    )
   })
 })

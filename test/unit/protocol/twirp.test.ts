@@ -55,7 +55,7 @@ describe('twirp', () => {
       twirp.readRequest(exchangeFor({ body: new Uint8Array(5), options: { readMaxBytes: 4 } })),
     )
     expect(large.message).toBe('message size 5 is larger than the limit 4')
-    expect(twirp.readRequest(exchangeFor({ body: new Uint8Array([7]) })).message).toEqual(new Uint8Array([7]))
+    expect(twirp.readRequest(exchangeFor({ body: new Uint8Array([7]) })).body.message).toEqual(new Uint8Array([7]))
   })
 
   test.each([
