@@ -10,6 +10,29 @@ export { decodeStatusDetails, type StatusDetails } from './status-details.js'
 export type { RpcCall, ProtocolName } from './call.js'
 export type { CodecName, MessageCodec } from './codec.js'
 export type { MessageType } from './codecs/protobufjs.js'
-export type { RpcMethod, ServiceDefinition, StaticMethodDefinition, IdempotencyLevel } from './methods.js'
+export type {
+  RpcMethod,
+  ServiceDefinition,
+  UntypedServiceDefinition,
+  StaticMethodDefinition,
+  IdempotencyLevel,
+} from './methods.js'
+export type {
+  TypedService,
+  ServiceHandlers,
+  MethodHandler,
+  MethodShape,
+  MethodKind,
+  ShapeOf,
+} from './services/service.js'
+export {
+  tsProtoService,
+  type TsProtoServiceDefinition,
+  type TsProtoMethodDefinition,
+  type TsProtoShape,
+  type TsProtoPartial,
+} from './services/ts-proto.js'
+export type { TsProtoMessageFns } from './codecs/ts-proto.js'
+export { protobufjsStaticService, type ProtobufjsStaticShape } from './services/protobufjs-static.js'
 export type { EventShape, LambdaHttpEvent, LambdaHttpResult } from './event/shape.js'
 export { corsAllowedHeaders, corsExposedHeaders } from './cors.js'
