@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda'
 import { type GrpcHttpEventOptions, grpcHttpEvent } from './middlewares/http-event.js'
 import { type GrpcEvent, type GrpcMessagesOptions, grpcMessages } from './middlewares/messages.js'
 import { type GrpcProtocolOptions, grpcProtocol } from './middlewares/protocol.js'
+import type { ShapeOf, TypedService } from './services/service.js'
 
 export interface GrpcFramingOptions extends GrpcMessagesOptions, GrpcProtocolOptions, GrpcHttpEventOptions {}
 
@@ -15,11 +16,20 @@ type Hook = (request: AnyRequest) => void | Promise<void>
  * after and onError hooks in reverse, as Middy would run them. The hooks are synchronous except where a server
  * stream is written, so the composite awaits only then.
  */
+// With a typed service and one `method` (by its family's key), the handler's event is typed from that method.
+export function grpcFraming<T extends TypedService, K extends keyof ShapeOf<T> & string>(
+  options: GrpcFramingOptions & { service: T; method: K },
+  // biome-ignore lint/suspicious/noExplicitAny: the result is whatever the front door's shape is
+): MiddlewareObj<GrpcEvent<ShapeOf<T>[K]['request'], ShapeOf<T>[K]['response']>, any, Error, Context>
 // biome-ignore lint/suspicious/noExplicitAny: the untyped default of the public API (a handler without type arguments)
 export function grpcFraming<Req = any, Res = any>(
   options: GrpcFramingOptions,
   // biome-ignore lint/suspicious/noExplicitAny: the result is whatever the front door's shape is
-): MiddlewareObj<GrpcEvent<Req, Res>, any, Error, Context> {
+): MiddlewareObj<GrpcEvent<Req, Res>, any, Error, Context>
+export function grpcFraming(
+  options: GrpcFramingOptions,
+  // biome-ignore lint/suspicious/noExplicitAny: the result is whatever the front door's shape is
+): MiddlewareObj<GrpcEvent, any, Error, Context> {
   const http = grpcHttpEvent(options)
   const protocol = grpcProtocol(options)
   const messages = grpcMessages(options)

@@ -19,8 +19,25 @@ export type {
   RpcMethod,
   MethodKind,
   ServiceDefinition,
+  UntypedServiceDefinition,
   StaticMethodDefinition,
   IdempotencyLevel,
 } from './methods.js'
+export type {
+  TypedService,
+  ServiceHandlers,
+  MethodHandler,
+  MethodShape,
+  ShapeOf,
+} from './services/service.js'
+export {
+  tsProtoService,
+  type TsProtoServiceDefinition,
+  type TsProtoMethodDefinition,
+  type TsProtoShape,
+  type TsProtoPartial,
+} from './services/ts-proto.js'
+export type { TsProtoMessageFns } from './codecs/ts-proto.js'
+export { protobufjsStaticService, type ProtobufjsStaticShape } from './services/protobufjs-static.js'
 export type { EventShape, LambdaHttpEvent, LambdaHttpResult } from './event/shape.js'
 export { corsAllowedHeaders, corsExposedHeaders } from './cors.js'

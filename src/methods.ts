@@ -1,6 +1,7 @@
 import type protobuf from 'protobufjs'
 import type { MessageCodec } from './codec.js'
 import { type MessageType, protobufjsCodec } from './codecs/protobufjs.js'
+import { type TypedService, cacheCodecs } from './services/service.js'
 
 /** The four kinds of RPC method, by whether requests and replies are streamed. */
 export type MethodKind = 'unary' | 'server_streaming' | 'client_streaming' | 'bidi_streaming'
@@ -38,9 +39,13 @@ export interface StaticMethodDefinition {
 
 /**
  * A protobufjs reflection `Service` (from a `.proto`, a JSON descriptor or a pbjs json-module), or an explicit table
- * keyed by path, `{ methods: { '/pkg.Service/Method': { requestType, responseType } } }`.
+ * keyed by path, `{ methods: { '/pkg.Service/Method': { requestType, responseType } } }`. Handlers behind these are
+ * untyped.
  */
-export type ServiceDefinition = protobuf.Service | { methods: Record<string, StaticMethodDefinition> }
+export type UntypedServiceDefinition = protobuf.Service | { methods: Record<string, StaticMethodDefinition> }
+
+/** What `service` accepts: an untyped definition, or a typed service from generated code (`services/`). */
+export type ServiceDefinition = UntypedServiceDefinition | TypedService
 
 /** Methods keyed by `pkg.Service/Method`, the last two segments of the request path. */
 export type MethodTable = ReadonlyMap<string, RpcMethod>
@@ -50,6 +55,9 @@ export function buildMethodTable(service: ServiceDefinition, onlyMethod?: string
   for (const method of listMethods(service)) {
     if (onlyMethod === undefined || method.name === onlyMethod) table.set(method.path.slice(1), method)
   }
+  // A typed service's single method may also be named by its family's key (`sayHello`).
+  const keyed = isTypedService(service) && onlyMethod !== undefined ? service.rpcMethods.get(onlyMethod) : undefined
+  if (keyed !== undefined) table.set(keyed.path.slice(1), keyed)
   if (onlyMethod !== undefined && table.size === 0) {
     throw new Error(`middy-grpc: the service has no method "${onlyMethod}"`)
   }
@@ -57,31 +65,9 @@ export function buildMethodTable(service: ServiceDefinition, onlyMethod?: string
 }
 
 function listMethods(service: ServiceDefinition): RpcMethod[] {
-  // One codec per message type, shared by every method that uses the type.
-  const codecs = new Map<MessageType, MessageCodec>()
-  const codecOf = (type: MessageType): MessageCodec => {
-    let codec = codecs.get(type)
-    if (codec === undefined) {
-      codec = protobufjsCodec(type)
-      codecs.set(type, codec)
-    }
-    return codec
-  }
-  if (isReflectionService(service)) {
-    service.resolveAll()
-    const serviceName = service.fullName.replace(/^\./, '')
-    return service.methodsArray.map((method) => ({
-      name: method.name,
-      serviceName,
-      path: `/${serviceName}/${method.name}`,
-      requestCodec: codecOf(method.resolvedRequestType as protobuf.Type),
-      responseCodec: codecOf(method.resolvedResponseType as protobuf.Type),
-      requestStream: method.requestStream === true,
-      responseStream: method.responseStream === true,
-      idempotency: (method.options?.idempotency_level as IdempotencyLevel | undefined) ?? 'IDEMPOTENCY_UNKNOWN',
-      descriptor: method,
-    }))
-  }
+  if (isTypedService(service)) return [...service.rpcMethods.values()]
+  const codecOf = cacheCodecs<MessageType>(protobufjsCodec)
+  if (isReflectionService(service)) return listReflectionMethods(service, codecOf)
   return Object.entries(service.methods).map(([path, definition]) => {
     const match = /^\/([^/]+)\/([^/]+)$/.exec(path)
     if (match === null) throw new Error(`middy-grpc: "${path}" is not a method path like /pkg.Service/Method`)
@@ -98,8 +84,32 @@ function listMethods(service: ServiceDefinition): RpcMethod[] {
   })
 }
 
+/** The methods of a protobufjs reflection service, with a codec per message type from `codecOf`. */
+export function listReflectionMethods(
+  service: protobuf.Service,
+  codecOf: (type: protobuf.Type) => MessageCodec,
+): RpcMethod[] {
+  service.resolveAll()
+  const serviceName = service.fullName.replace(/^\./, '')
+  return service.methodsArray.map((method) => ({
+    name: method.name,
+    serviceName,
+    path: `/${serviceName}/${method.name}`,
+    requestCodec: codecOf(method.resolvedRequestType as protobuf.Type),
+    responseCodec: codecOf(method.resolvedResponseType as protobuf.Type),
+    requestStream: method.requestStream === true,
+    responseStream: method.responseStream === true,
+    idempotency: (method.options?.idempotency_level as IdempotencyLevel | undefined) ?? 'IDEMPOTENCY_UNKNOWN',
+    descriptor: method,
+  }))
+}
+
 export function isReflectionService(service: ServiceDefinition): service is protobuf.Service {
   return typeof (service as protobuf.Service).resolveAll === 'function'
+}
+
+export function isTypedService(service: ServiceDefinition): service is TypedService {
+  return (service as Partial<TypedService>).rpcMethods instanceof Map
 }
 
 /**

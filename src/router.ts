@@ -2,6 +2,8 @@ import type { Context } from 'aws-lambda'
 import { callExchange } from './call.js'
 import { GrpcError } from './grpc-error.js'
 import type { GrpcEvent } from './middlewares/messages.js'
+import { type ServiceDefinition, type UntypedServiceDefinition, buildMethodTable, isTypedService } from './methods.js'
+import type { ServiceHandlers, TypedService } from './services/service.js'
 import { Status } from './status.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: the untyped default of the public API (a handler without type arguments)
@@ -15,9 +17,22 @@ export type GrpcHandler<Req = any, Res = any> = (
  * One Middy handler for many methods: keys are method names (`SayHello`) or paths (`/pkg.Service/SayHello`). A
  * method the service declares without a handler here is UNIMPLEMENTED. The handler is raced against the client's
  * deadline (Middy's own timeout covers the Lambda's), so a slow handler still answers DEADLINE_EXCEEDED on time.
+ *
+ * Given the service first, the keys are checked against it when the router is made; a typed service (from
+ * `protobufEsService`, `tsProtoService` or `protobufjsStaticService`) also types each handler from its method, under
+ * its family's keys, and a key that is not a method of the service does not compile.
  */
-export function grpcRouter(handlers: Record<string, GrpcHandler>): GrpcHandler {
-  const routes = new Map(Object.entries(handlers))
+export function grpcRouter<T extends TypedService>(service: T, handlers: ServiceHandlers<T>): GrpcHandler
+export function grpcRouter(service: UntypedServiceDefinition, handlers: Record<string, GrpcHandler>): GrpcHandler
+export function grpcRouter(handlers: Record<string, GrpcHandler>): GrpcHandler
+export function grpcRouter(
+  serviceOrHandlers: ServiceDefinition | Record<string, GrpcHandler>,
+  maybeHandlers?: Record<string, GrpcHandler | undefined>,
+): GrpcHandler {
+  const routes =
+    maybeHandlers === undefined
+      ? new Map(Object.entries(serviceOrHandlers as Record<string, GrpcHandler>))
+      : routesByPath(serviceOrHandlers as ServiceDefinition, maybeHandlers)
   return async function grpcRouterHandler(event, context, options) {
     const call = event.grpc
     if (call === undefined) throw new Error('middy-grpc: grpcRouter needs grpcFraming() in front of it')
@@ -36,4 +51,21 @@ export function grpcRouter(handlers: Record<string, GrpcHandler>): GrpcHandler {
       throw thrown
     }
   }
+}
+
+/** Handlers by method path; a key that names no method of the service (by family key, name or path) throws. */
+function routesByPath(
+  service: ServiceDefinition,
+  handlers: Record<string, GrpcHandler | undefined>,
+): Map<string, GrpcHandler> {
+  const methods = [...buildMethodTable(service).values()]
+  const keyed = isTypedService(service) ? service.rpcMethods : undefined
+  const routes = new Map<string, GrpcHandler>()
+  for (const [key, handler] of Object.entries(handlers)) {
+    if (handler === undefined) continue
+    const method = keyed?.get(key) ?? methods.find((candidate) => candidate.name === key || candidate.path === key)
+    if (method === undefined) throw new Error(`middy-grpc: grpcRouter: the service has no method "${key}"`)
+    routes.set(method.path, handler)
+  }
+  return routes
 }

@@ -1,7 +1,8 @@
 import middy from '@middy/core'
 import httpErrorHandler from '@middy/http-error-handler'
-import { type ErrorLogEntry, type GrpcHandler, grpcFraming, grpcRouter } from '../../src/index.js'
+import { type ErrorLogEntry, type GrpcEvent, type GrpcHandler, grpcFraming, grpcRouter } from '../../src/index.js'
 import type { EventShape } from '../../src/event/shape.js'
+import type { LambdaFunction } from '../support/gateway.js'
 import {
   FuzzService,
   Node,
@@ -52,7 +53,7 @@ export function failingLambda(
   routed = true,
 ) {
   const framing = grpcFraming({ service: FuzzService, logger: (entry) => logged.push(entry) })
-  let lambda = middy()
+  let lambda = middy<GrpcEvent>()
   if (place === 'before grpcFraming') lambda = lambda.use(httpErrorHandler({ logger: false }))
   lambda = lambda.use(framing)
   if (place === 'after grpcFraming') lambda = lambda.use(httpErrorHandler({ logger: false }))
@@ -75,7 +76,7 @@ export interface ClientView {
 
 /** Calls `lambda` as `protocol` through the `shape` front door and reads the status as a client would. */
 export async function callAs(
-  lambda: (event: unknown, context: unknown) => Promise<unknown>,
+  lambda: LambdaFunction,
   protocol: (typeof rpcProtocols)[number],
   shape: EventShape = 'v2',
   message?: Uint8Array,

@@ -1,0 +1,28 @@
+import {
+  type DescMessage,
+  type MessageInitShape,
+  type MessageShape,
+  create,
+  fromBinary,
+  fromJsonString,
+  isMessage,
+  toBinary,
+  toJsonString,
+} from '@bufbuild/protobuf'
+import type { MessageCodec } from '../codec.js'
+
+/**
+ * The protobuf-es family's codec for one message type: @bufbuild/protobuf's own binary and (conformant) proto3 JSON.
+ * Replies may be messages or init objects (`{ message: 'hi' }`), as connect-es handlers return; an init object goes
+ * through `create` first. Unknown JSON fields are ignored, as connect-go and the Twirp Go server do.
+ */
+export function protobufEsCodec<Desc extends DescMessage>(schema: Desc): MessageCodec<MessageShape<Desc>> {
+  const toMessage = (reply: unknown): MessageShape<Desc> =>
+    isMessage(reply, schema) ? reply : create(schema, reply as MessageInitShape<Desc>)
+  return {
+    decodeBinary: (bytes) => fromBinary(schema, bytes),
+    decodeJson: (text) => fromJsonString(schema, text, { ignoreUnknownFields: true }),
+    encodeBinary: (reply) => toBinary(schema, toMessage(reply)),
+    encodeJson: (reply, protoNames) => toJsonString(schema, toMessage(reply), { useProtoFieldName: protoNames }),
+  }
+}
