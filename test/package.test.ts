@@ -278,7 +278,12 @@ describe('the packed package, following the README quick start', () => {
       await readFile(join(projectDir, 'node_modules/middy-grpc/package.json'), 'utf8'),
     ) as Record<string, unknown>
     expect(manifest.dependencies ?? {}).toEqual({})
-    expect(Object.keys(manifest.peerDependencies as object).sort()).toEqual(['@middy/core', 'protobufjs'])
+    expect(Object.keys(manifest.peerDependencies as object).sort()).toEqual([
+      '@bufbuild/protobuf',
+      '@middy/core',
+      'protobufjs',
+    ])
+    expect(manifest.peerDependenciesMeta).toEqual({ '@bufbuild/protobuf': { optional: true } })
     const project = JSON.parse(await readFile(join(projectDir, 'package.json'), 'utf8')) as Record<string, unknown>
     expect(project.type).toBe('module')
   })
