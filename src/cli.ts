@@ -4,7 +4,8 @@ import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { EventShape } from './event/shape.js'
-import { createDevServer, type DevServer, type LambdaHandler } from './dev-server/server.js'
+import { createDevServer, type DevServer } from './dev-server/server.js'
+import type { LambdaHandler } from './dev-server/lambda-runtime.js'
 import { installAwsLambdaGlobal } from './dev-server/streaming.js'
 
 const usage = `Usage: middy-grpc serve <handler-module>[#export] [options]

@@ -2,16 +2,14 @@
  * The local gateway: `createDevServer` serves a Lambda handler over HTTP/1.1 and h2c. Not part of the package's main
  * entry, so that nothing here is loaded into a Lambda.
  */
-export { createDevServer, type DevServer, type DevServerOptions, type LambdaHandler } from './server.js'
+export { createDevServer, type DevServer, type DevServerOptions } from './server.js'
+export { createLambdaContext, type LambdaHandler } from './lambda-runtime.js'
 export { installAwsLambdaGlobal, isStreamingHandler, type LambdaResponseStream } from './streaming.js'
+export { toLambdaEvent, type IncomingHttpRequest, type ToLambdaEventOptions } from './lambda-event.js'
 export {
-  toLambdaEvent,
   fromLambdaResult,
   checkLambdaResult,
-  createLambdaContext,
   functionErrorResponse,
-  type IncomingHttpRequest,
   type OutgoingHttpResponse,
   type LambdaResultCheck,
-  type ToLambdaEventOptions,
-} from './lambda-event.js'
+} from './lambda-result.js'

@@ -1,5 +1,19 @@
-import { statusName, isStatusCode } from '../status.js'
+import { EnvelopeReader, type Envelope, flagCompressed, flagEndStream, flagTrailer } from '../envelope.js'
+import { decodeGrpcMessage } from '../metadata.js'
 import { mediaType } from '../protocol/detect.js'
+import { decodeGrpcWebText } from '../protocol/grpc-web.js'
+import { headerContentType, headerGrpcMessage, headerGrpcStatus } from '../protocol/headers.js'
+import { parseTrailerBlock } from '../protocol/trailer.js'
+import { isStatusCode, statusName } from '../status.js'
+import { headerValue } from './http-exchange.js'
+
+type Fields = readonly (readonly [string, string])[]
+
+/** An RPC status as a log line shows it: a gRPC code, or a Connect / Twirp error code. */
+export interface RpcStatus {
+  code: number | string
+  message?: string
+}
 
 /** What a log line calls a request's protocol, from its content-type (and path, for Twirp). */
 export function describeProtocol(method: string, path: string, contentType: string | undefined): string {
@@ -15,138 +29,131 @@ export function describeProtocol(method: string, path: string, contentType: stri
   return type === '' ? 'http' : `http (${type})`
 }
 
-export interface Frame {
-  flags: number
-  /** Declared length. */
-  length: number
-  data: Uint8Array
-  /** The body ended before the declared length. */
-  truncated: boolean
-}
-
-/** The 5-byte-prefixed frames of a body (gRPC, gRPC-Web, Connect streaming). */
-export function readFrames(body: Uint8Array, maxFrames = 64): Frame[] {
-  const frames: Frame[] = []
-  let offset = 0
-  while (offset + 5 <= body.byteLength && frames.length < maxFrames) {
-    const flags = body[offset]
-    const length =
-      ((body[offset + 1] << 24) | (body[offset + 2] << 16) | (body[offset + 3] << 8) | body[offset + 4]) >>> 0
-    const end = Math.min(body.byteLength, offset + 5 + length)
-    frames.push({
-      flags,
-      length,
-      data: body.subarray(offset + 5, end),
-      truncated: offset + 5 + length > body.byteLength,
-    })
-    offset += 5 + length
-  }
-  return frames
-}
-
 const isEnveloped = (protocol: string, contentType: string): boolean =>
   protocol === 'grpc' ||
   protocol === 'grpc-web' ||
   protocol === 'grpc-web-text' ||
   contentType.startsWith('application/connect+')
 
-/** The body as the wire carries it: gRPC-Web text decoded from base64. */
-function wireBytes(protocol: string, body: Uint8Array): Uint8Array {
+/** The body as the wire carries it (gRPC-Web text decoded), or undefined when it cannot be decoded. */
+function wireBytes(protocol: string, body: Uint8Array): Uint8Array | undefined {
   if (protocol !== 'grpc-web-text') return body
-  const text = Buffer.from(body).toString('latin1').replace(/\s+/g, '')
-  return Buffer.concat(text.split(/(?<==)(?=[^=])/).map((chunk) => Buffer.from(chunk, 'base64')))
+  try {
+    return decodeGrpcWebText(body)
+  } catch {
+    return undefined
+  }
 }
 
-/** The RPC status a response carries, for the log line: grpc-status (headers, trailers, gRPC-Web trailer frame), Connect error code, or none. */
-export function findRpcStatus(
-  protocol: string,
-  headers: readonly (readonly [string, string])[],
-  body: Uint8Array,
-): { code: number | string; message?: string } | undefined {
+/** The complete frames of a body, and how many bytes are left over (an incomplete frame). */
+function readFrames(body: Uint8Array): { frames: Envelope[]; leftover: number } {
+  const reader = new EnvelopeReader()
+  const frames = reader.push(body)
+  return { frames, leftover: reader.buffered }
+}
+
+/**
+ * The RPC status a response carries, for the log line: grpc-status (headers, trailers, gRPC-Web trailer frame), the
+ * error code of a Connect or Twirp JSON error body, or none.
+ */
+export function findRpcStatus(protocol: string, headers: Fields, body: Uint8Array): RpcStatus | undefined {
   const fromHeaders = readStatusFields(headers)
   if (fromHeaders !== undefined) return fromHeaders
   if (protocol === 'connect' || protocol === 'twirp') {
-    // Connect unary and Twirp errors: a JSON body with a string code, Connect's `message`, Twirp's `msg`.
-    if (
-      !mediaType(headerOf(headers, 'content-type')).endsWith('json') ||
-      body.byteLength === 0 ||
-      body.byteLength > 65536
-    )
-      return undefined
-    try {
-      const error = JSON.parse(Buffer.from(body).toString('utf8')) as {
-        code?: unknown
-        message?: unknown
-        msg?: unknown
-      }
-      if (typeof error.code !== 'string') return undefined
-      const message =
-        typeof error.message === 'string' ? error.message : typeof error.msg === 'string' ? error.msg : undefined
-      return { code: error.code, message }
-    } catch {
-      return undefined
-    }
+    const json = mediaType(headerValue(headers, headerContentType)).endsWith('json')
+    return json && body.byteLength <= 65536 ? readErrorJson(body) : undefined
   }
   if (protocol === 'grpc-web' || protocol === 'grpc-web-text') {
-    const trailer = readFrames(wireBytes(protocol, body)).find(
-      (frame) => (frame.flags & 0x80) !== 0 && (frame.flags & 0x01) === 0,
-    )
-    if (trailer === undefined) return undefined
-    const fields: [string, string][] = []
-    for (const line of Buffer.from(trailer.data).toString('utf8').split('\r\n')) {
-      const colon = line.indexOf(':')
-      if (colon > 0) fields.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()])
-    }
-    return readStatusFields(fields)
+    const bytes = wireBytes(protocol, body)
+    const trailer = bytes && readFrames(bytes).frames.find((frame) => (frame.flags & flagTrailer) !== 0)
+    return trailer && frameStatus(trailer)
   }
   return undefined
 }
 
-function headerOf(headers: readonly (readonly [string, string])[], name: string): string | undefined {
-  for (const [key, value] of headers) if (key.toLowerCase() === name) return value
-  return undefined
-}
-
-function readStatusFields(
-  fields: readonly (readonly [string, string])[],
-): { code: number; message?: string } | undefined {
-  let code: number | undefined
-  let message: string | undefined
-  for (const [name, value] of fields) {
-    const key = name.toLowerCase()
-    if (key === 'grpc-status') code = Number(value)
-    else if (key === 'grpc-message') message = safeDecodeURIComponent(value)
-  }
-  return code === undefined || Number.isNaN(code) ? undefined : { code, message }
-}
-
-function safeDecodeURIComponent(value: string): string {
+/**
+ * The error of a Connect unary error body or end-stream frame (`{"code","message"}`, or `{"error":{…}}`), or of a
+ * Twirp error body (`{"code","msg"}`).
+ */
+function readErrorJson(data: Uint8Array): RpcStatus | undefined {
   try {
-    return decodeURIComponent(value)
+    const json = JSON.parse(Buffer.from(data).toString('utf8')) as { error?: unknown }
+    const error = (typeof json.error === 'object' && json.error !== null ? json.error : json) as Record<string, unknown>
+    if (typeof error.code !== 'string') return undefined
+    const message = [error.message, error.msg].find((text) => typeof text === 'string') as string | undefined
+    return { code: error.code, message }
   } catch {
-    return value
+    return undefined
   }
 }
 
-/** `grpc-status 5 NOT_FOUND "no such user"`, or `HTTP 415`. */
+function readStatusFields(fields: Fields): { code: number; message?: string } | undefined {
+  const status = headerValue(fields, headerGrpcStatus)
+  const code = status === undefined ? Number.NaN : Number(status)
+  if (Number.isNaN(code)) return undefined
+  const message = headerValue(fields, headerGrpcMessage)
+  return { code, message: message === undefined ? undefined : decodeGrpcMessage(message) }
+}
+
 /** `grpc-status 5 NOT_FOUND "no such user"`, `HTTP 404 not_found "no such user"` (Connect, Twirp) or `HTTP 415`. */
-export function describeStatus(
-  httpStatus: number,
-  rpc: { code: number | string; message?: string } | undefined,
-): string {
+export function describeStatus(httpStatus: number, rpc: RpcStatus | undefined): string {
   if (rpc === undefined) return `HTTP ${httpStatus}`
-  const message = rpc.message
-    ? ` ${JSON.stringify(rpc.message.length > 120 ? `${rpc.message.slice(0, 120)}…` : rpc.message)}`
-    : ''
+  const message = rpc.message ? ` ${JSON.stringify(truncate(rpc.message, 120))}` : ''
   if (typeof rpc.code === 'string') return `HTTP ${httpStatus} ${rpc.code}${message}`
   const name = isStatusCode(rpc.code) ? statusName(rpc.code) : 'INVALID'
   return `grpc-status ${rpc.code} ${name}${message}${httpStatus === 200 ? '' : ` (HTTP ${httpStatus})`}`
 }
 
-export function hex(bytes: Uint8Array, maxBytes: number): string {
+function hex(bytes: Uint8Array, maxBytes: number): string {
   const shown = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, maxBytes)).toString('hex')
   const spaced = shown.replace(/(.{2})(?=.)/g, '$1 ')
   return bytes.byteLength > maxBytes ? `${spaced} … (${bytes.byteLength - maxBytes} more bytes)` : spaced
+}
+
+/** Headers whose values `verbose` never prints: credentials, and binary metadata (`-bin`). */
+function isSecretHeader(name: string): boolean {
+  const key = name.toLowerCase()
+  return (
+    key === 'authorization' ||
+    key === 'proxy-authorization' ||
+    key === 'cookie' ||
+    key === 'set-cookie' ||
+    key.endsWith('-bin')
+  )
+}
+
+/** A header value as `verbose` prints it: secrets replaced by their length. */
+export function redactHeader(name: string, value: string): string {
+  return isSecretHeader(name) ? `[redacted, ${Buffer.byteLength(value)} bytes]` : truncate(value, 200)
+}
+
+/** The status a trailer frame (gRPC-Web, streamed gRPC) or a Connect end-stream frame carries. */
+export function frameStatus(frame: Envelope): RpcStatus | undefined {
+  if ((frame.flags & flagCompressed) !== 0) return undefined
+  if ((frame.flags & flagTrailer) !== 0) return readStatusFields(parseTrailerBlock(frame.data))
+  if ((frame.flags & flagEndStream) !== 0) return readErrorJson(frame.data)
+  return undefined
+}
+
+/** `  < name: value` lines (`  < trailer name: value` with `label`), secrets redacted. */
+export function dumpHeaders(direction: '>' | '<', headers: Fields, label = ''): string[] {
+  return headers.map(([name, value]) => `  ${direction} ${label}${name}: ${redactHeader(name, value)}`)
+}
+
+/** One line per frame: flags, kind, length; a trailer or end-stream frame as text, others as a hex dump. */
+export function describeFrame(direction: '>' | '<', frame: Envelope, maxBytes = 64): string {
+  const kind = (frame.flags & flagTrailer) !== 0 ? ' trailer' : (frame.flags & flagEndStream) !== 0 ? ' end-stream' : ''
+  const compressed = (frame.flags & flagCompressed) !== 0 ? ' compressed' : ''
+  let content = frame.data.byteLength > 0 ? `: ${hex(frame.data, maxBytes)}` : ''
+  if (kind === ' trailer' && compressed === '') {
+    const block = parseTrailerBlock(frame.data)
+      .map(([name, value]) => `${name}: ${redactHeader(name, value)}\r\n`)
+      .join('')
+    content = ` ${JSON.stringify(truncate(block, 300))}`
+  } else if (kind === ' end-stream' && compressed === '') {
+    content = ` ${JSON.stringify(truncate(Buffer.from(frame.data).toString('utf8'), 300))}`
+  }
+  return `  ${direction} frame flags=0x${frame.flags.toString(16).padStart(2, '0')}${kind}${compressed} length=${frame.data.byteLength}${content}`
 }
 
 /** Lines describing headers and body, for `verbose`: each frame with its flags and a truncated hex dump. */
@@ -154,32 +161,21 @@ export function dumpMessage(
   direction: '>' | '<',
   protocol: string,
   contentType: string,
-  headers: readonly (readonly [string, string])[],
+  headers: Fields,
   body: Uint8Array,
-  trailers: readonly (readonly [string, string])[] = [],
+  trailers: Fields = [],
   maxBytes = 64,
 ): string[] {
-  const lines: string[] = []
-  for (const [name, value] of headers) lines.push(`  ${direction} ${name}: ${truncate(value, 200)}`)
-  if (isEnveloped(protocol, mediaType(contentType))) {
-    const bytes = wireBytes(protocol, body)
-    const frames = readFrames(bytes)
-    let framed = 0
-    for (const frame of frames) {
-      const kind = (frame.flags & 0x80) !== 0 ? ' trailer' : (frame.flags & 0x02) !== 0 ? ' end-stream' : ''
-      const compressed = (frame.flags & 0x01) !== 0 ? ' compressed' : ''
-      const text =
-        kind !== '' && compressed === ''
-          ? ` ${JSON.stringify(truncate(Buffer.from(frame.data).toString('utf8'), 300))}`
-          : ''
+  const lines = dumpHeaders(direction, headers)
+  const bytes = isEnveloped(protocol, mediaType(contentType)) ? wireBytes(protocol, body) : undefined
+  if (bytes !== undefined) {
+    const { frames, leftover } = readFrames(bytes)
+    for (const frame of frames.slice(0, 64)) lines.push(describeFrame(direction, frame, maxBytes))
+    if (frames.length > 64) lines.push(`  ${direction} … ${frames.length - 64} more frames`)
+    if (leftover > 0)
       lines.push(
-        `  ${direction} frame flags=0x${frame.flags.toString(16).padStart(2, '0')}${kind}${compressed} length=${frame.length}` +
-          `${frame.truncated ? ' (truncated body)' : ''}${text || (frame.data.byteLength > 0 ? `: ${hex(frame.data, maxBytes)}` : '')}`,
+        `  ${direction} ${leftover} bytes of an incomplete frame: ${hex(bytes.subarray(bytes.byteLength - leftover), maxBytes)}`,
       )
-      framed += 5 + frame.data.byteLength
-    }
-    if (framed < bytes.byteLength)
-      lines.push(`  ${direction} ${bytes.byteLength - framed} trailing bytes: ${hex(bytes.subarray(framed), maxBytes)}`)
     if (bytes.byteLength === 0) lines.push(`  ${direction} (empty body)`)
   } else if (body.byteLength > 0) {
     const type = mediaType(contentType)
@@ -190,7 +186,7 @@ export function dumpMessage(
   } else {
     lines.push(`  ${direction} (empty body)`)
   }
-  for (const [name, value] of trailers) lines.push(`  ${direction} trailer ${name}: ${truncate(value, 200)}`)
+  lines.push(...dumpHeaders(direction, trailers, 'trailer '))
   return lines
 }
 

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream'
 import { EnvelopeReader } from '../envelope.js'
-import { parseTrailerBlock } from '../protocol/trailer.js'
+import { TrailerFrameSplitter, isTrailerFrame, withoutTrailerHeader } from './grpc-trailers.js'
+import type { StreamTarget } from './http-exchange.js'
 
 /** The content type `awslambda.HttpResponseStream.from` gives the invoke response: a JSON prelude, 8 NULs, the body. */
 const httpIntegrationContentType = 'application/vnd.awslambda.http-integration-response'
@@ -43,23 +44,6 @@ export function isStreamingHandler(handler: unknown): boolean {
   return typeof handler === 'function' && (handler as unknown as Record<symbol, unknown>)[streamingMark] === true
 }
 
-/** Where a streamed response goes: an HTTP/1.1 response or an HTTP/2 stream. */
-export interface StreamTarget {
-  /**
-   * Sends the status and headers, once: `end` for a response without body, `trailers` when trailers will follow,
-   * `contentLength` when the body is known (buffered replies).
-   */
-  respond(
-    status: number,
-    headers: [string, string][],
-    options: { end: boolean; trailers: boolean; contentLength?: number },
-  ): void
-  /** Resolves when the chunk may be followed by another (backpressure). */
-  write(chunk: Uint8Array): Promise<void>
-  end(trailers: [string, string][]): void
-  abort(): void
-}
-
 export interface StreamObserver {
   /** Each complete 5-byte-prefixed frame of the body (for logs), when the body is enveloped. */
   frame?(flags: number, data: Uint8Array): void
@@ -69,7 +53,7 @@ export interface ResponseStreamState {
   status: number | undefined
   headers: [string, string][]
   /** Trailers taken from the final gRPC trailer frame (HTTP/2 gRPC only). */
-  trailers: [string, string][]
+  readonly trailers: [string, string][]
   headersSent: boolean
   ended: boolean
 }
@@ -77,8 +61,8 @@ export interface ResponseStreamState {
 /**
  * The response stream handed to a streamified handler. It reads the prelude (status, headers, cookies) when
  * `HttpResponseStream.from` was used, else answers 200 with the content type set, and forwards the body as it comes.
- * With `grpcTrailers` (native gRPC over HTTP/2) it turns the final trailer frame (flag 0x80) the core ends a streamed
- * gRPC reply with into real HTTP/2 trailers.
+ * With `grpcTrailers` (native gRPC over HTTP/2) it turns the final trailer frame the core ends a streamed gRPC reply
+ * with into real HTTP/2 trailers (grpc-trailers.ts).
  */
 export function createResponseStream(
   target: StreamTarget,
@@ -89,12 +73,18 @@ export function createResponseStream(
     enveloped: (headers: [string, string][]) => boolean
   },
 ): { stream: LambdaResponseStream; state: ResponseStreamState } {
-  const state: ResponseStreamState = { status: undefined, headers: [], trailers: [], headersSent: false, ended: false }
+  const splitter = new TrailerFrameSplitter()
+  const state: ResponseStreamState = {
+    status: undefined,
+    headers: [],
+    trailers: splitter.trailers,
+    headersSent: false,
+    ended: false,
+  }
   let contentType: string | undefined
   let prelude: Buffer | undefined = Buffer.alloc(0)
   let grpcMode = false
   let observe: EnvelopeReader | undefined
-  const splitter = new EnvelopeReader()
 
   const respond = (end: boolean): void => {
     if (state.headersSent) return
@@ -107,7 +97,7 @@ export function createResponseStream(
     state.headers = headers
     options.decorateHeaders(state.headers)
     grpcMode = options.grpcTrailers(state.headers)
-    if (grpcMode) state.headers = state.headers.filter(([name]) => name.toLowerCase() !== 'trailer')
+    if (grpcMode) state.headers = withoutTrailerHeader(state.headers)
     if (!grpcMode && options.observer?.frame !== undefined && options.enveloped(state.headers))
       observe = new EnvelopeReader()
   }
@@ -117,10 +107,7 @@ export function createResponseStream(
     if (grpcMode) {
       for (const frame of splitter.push(chunk)) {
         options.observer?.frame?.(frame.flags, frame.data)
-        if ((frame.flags & 0x80) !== 0) {
-          state.trailers.push(...parseTrailerBlock(frame.data))
-          continue
-        }
+        if (isTrailerFrame(frame)) continue
         respond(false)
         await target.write(frame.bytes)
       }
@@ -160,8 +147,7 @@ export function createResponseStream(
       state.ended = true
       if (!state.headersSent) {
         // Nothing but a status: Trailers-Only for gRPC, its fields in the headers.
-        state.headers.push(...state.trailers)
-        state.trailers = []
+        state.headers.push(...state.trailers.splice(0))
         respond(true)
       } else {
         target.end(state.trailers)
