@@ -1,12 +1,9 @@
 #!/usr/bin/env node
-import { existsSync, statSync } from 'node:fs'
-import { extname, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { EventShape } from './event/shape.js'
+import { corsLocalOrigins } from './dev-server/cors.js'
+import { StartupError, loadHandler } from './dev-server/load-handler.js'
 import { createDevServer, type DevServer } from './dev-server/server.js'
-import type { LambdaHandler } from './dev-server/lambda-runtime.js'
-import { installAwsLambdaGlobal } from './dev-server/streaming.js'
 
 const usage = `Usage: middy-grpc serve <handler-module>[#export] [options]
 
@@ -14,17 +11,20 @@ Serves a Lambda handler locally as a real gRPC / gRPC-Web / Connect / Twirp serv
 cleartext (h2c) on one port. Each request becomes a Lambda event of the chosen shape; gRPC replies over HTTP/2 get
 real trailers, so native gRPC clients work.
 
-  <handler-module>   an ES module (.js/.mjs); the export is "handler" unless named after '#'
-                     (.ts needs a TypeScript-capable Node: node --experimental-strip-types (Node >= 22.6),
-                     or a loader such as tsx: node --import tsx ./node_modules/middy-grpc/dist/cli.js serve h.ts)
+  <handler-module>   an ES module (.mjs, or .js in a package with "type": "module"); the export is
+                     "handler" unless named after '#'. A .ts handler runs as it is on Node 24 and 22.18 or
+                     later (type stripping); on Node 20: npm install -D tsx, then
+                     NODE_OPTIONS='--import tsx' npx middy-grpc serve ./handler.ts
 
 Options:
   --event <shape>    v1 (REST API) | v2 (HTTP API, default) | alb | alb-multi | url (Function URL)
   --port <n>         port to listen on (default 3000; 0 picks a free one)
-  --host <host>      address to listen on (default 127.0.0.1)
+  --host <host>      address to listen on (default 127.0.0.1). Requests whose Host is not loopback, this
+                     host, or (with 0.0.0.0 or ::) an IP address get 403 (DNS rebinding)
   --timeout <ms>     the function's timeout, for context.getRemainingTimeInMillis() (default 30000)
-  --cors             answer CORS preflights and add CORS headers, for browser clients on another origin
-  --verbose          dump request and response headers and frames
+  --cors [origins]   answer CORS preflights and add CORS headers for these origins (repeat the option or
+                     separate with commas; host:* for any port); bare: ${corsLocalOrigins.join(' and ')}
+  --verbose          dump request and response headers and frames (credentials and -bin values redacted)
   -h, --help         show this help
 `
 
@@ -41,7 +41,7 @@ class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: withCorsValues(argv),
     allowPositionals: true,
     strict: true,
     options: {
@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<void> {
       port: { type: 'string', default: '3000' },
       host: { type: 'string', default: '127.0.0.1' },
       timeout: { type: 'string', default: '30000' },
-      cors: { type: 'boolean', default: false },
+      cors: { type: 'string', multiple: true, default: [] },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -68,6 +68,7 @@ async function main(argv: string[]): Promise<void> {
     throw new UsageError(`--event must be one of ${eventShapes.join(', ')}, got "${values.event}"`)
   const port = parseInteger('--port', String(values.port), 0, 65535)
   const timeoutMs = parseInteger('--timeout', String(values.timeout), 1, 15 * 60 * 1000)
+  const cors = corsOption(values.cors)
 
   const { handler, label } = await loadHandler(target)
   const server = await createDevServer({
@@ -76,12 +77,10 @@ async function main(argv: string[]): Promise<void> {
     port,
     host: values.host,
     timeoutMs,
-    cors: values.cors,
+    cors,
     verbose: values.verbose,
   }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'EADDRINUSE')
-      throw new CliError(`port ${port} on ${values.host} is in use: pick another with --port (0 for any free port)`)
-    throw error
+    throw explainListenError(error, port, values.host) ?? error
   })
   process.stdout.write(
     `middy-grpc: serving ${label} as ${eventNames[eventShape]} events at ${server.url} (HTTP/1.1 and h2c)\n`,
@@ -96,52 +95,41 @@ function parseInteger(option: string, text: string, min: number, max: number): n
   return value
 }
 
-/** Imports `module[#export]` relative to the working directory; the export defaults to `handler`. */
-async function loadHandler(target: string): Promise<{ handler: LambdaHandler; label: string }> {
-  const hash = existsSync(resolve(target)) ? -1 : target.lastIndexOf('#')
-  const modulePath = hash === -1 ? target : target.slice(0, hash)
-  const exportName = hash === -1 || hash === target.length - 1 ? 'handler' : target.slice(hash + 1)
-  const file = resolve(modulePath)
-  // Streamified handlers (Lambda response streaming) call awslambda.streamifyResponse while their module loads.
-  installAwsLambdaGlobal()
-  if (!existsSync(file) || !statSync(file).isFile())
-    throw new CliError(`cannot find handler module ${modulePath} (looked for ${file})`)
-  let module: Record<string, unknown>
-  try {
-    module = (await import(pathToFileURL(file).href)) as Record<string, unknown>
-  } catch (error) {
-    const code = (error as { code?: string }).code
-    const typescript = ['.ts', '.mts', '.cts', '.tsx'].includes(extname(file))
-    if (typescript && (code === 'ERR_UNKNOWN_FILE_EXTENSION' || error instanceof SyntaxError)) {
-      throw new CliError(
-        `cannot load ${modulePath}: this Node (${process.version}) does not run TypeScript. Use Node >= 22.6 with ` +
-          `--experimental-strip-types (NODE_OPTIONS=--experimental-strip-types), a loader (node --import tsx ...), ` +
-          `or point at the compiled .js file.`,
-      )
-    }
-    throw new CliError(`cannot load ${modulePath}: ${(error as Error).stack ?? String(error)}`)
-  }
-  // CommonJS modules arrive as a default export holding module.exports.
-  const commonJs =
-    module.default !== null && typeof module.default === 'object'
-      ? (module.default as Record<string, unknown>)
-      : undefined
-  const handler = exportName in module ? module[exportName] : commonJs?.[exportName]
-  if (handler === undefined) {
-    const names = [...new Set([...Object.keys(module), ...Object.keys(commonJs ?? {})])]
-    throw new CliError(
-      `${modulePath} has no export named "${exportName}"` +
-        (names.length > 0
-          ? `; its exports: ${names.join(', ')}. Pick one with ${modulePath}#<export>`
-          : ' (it exports nothing)'),
-    )
-  }
-  if (typeof handler !== 'function')
-    throw new CliError(`${modulePath}#${exportName} is a ${typeof handler}, not a function`)
-  return { handler: handler as LambdaHandler, label: `${modulePath}#${exportName}` }
+/**
+ * `--cors` takes an optional value: a bare `--cors` (followed by nothing, another option or the handler path) becomes
+ * `--cors=`, which stands for the local origins; `--cors http://…` keeps its value.
+ */
+function withCorsValues(argv: string[]): string[] {
+  return argv.map((arg, i) => (arg === '--cors' && !/^https?:\/\//i.test(argv[i + 1] ?? '') ? '--cors=' : arg))
 }
 
-class CliError extends Error {}
+/** The `cors` option: off without `--cors`; each value split on commas; an empty one is the local origins. */
+function corsOption(values: string[]): boolean | string[] {
+  if (values.length === 0) return false
+  const origins = new Set<string>()
+  for (const value of values) {
+    const items = value.split(',').map((item) => item.trim())
+    for (const item of items.every((item) => item === '') ? corsLocalOrigins : items) if (item !== '') origins.add(item)
+  }
+  for (const origin of origins)
+    if (!/^https?:\/\/[^/\s]+$/i.test(origin))
+      throw new UsageError(`--cors takes origins such as http://localhost:5173 (no path), got "${origin}"`)
+  return [...origins]
+}
+
+/** One message with its fix for the listen errors a developer meets. */
+function explainListenError(error: NodeJS.ErrnoException, port: number, host: string): StartupError | undefined {
+  if (error.code === 'EADDRINUSE')
+    return new StartupError(
+      `port ${port} on ${host} is in use (another middy-grpc serve?): stop that process, or pick another port ` +
+        `with --port (--port 0 for any free one)`,
+    )
+  if (error.code === 'EACCES')
+    return new StartupError(`port ${port} on ${host} needs privileges: pick a port from 1024 up with --port`)
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
+    return new StartupError(`cannot listen on ${host}: it is not an address of this machine (see --host)`)
+  return undefined
+}
 
 function handleSignals(server: DevServer): void {
   let stopping = false
@@ -164,7 +152,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.exit(2)
   }
   process.stderr.write(
-    `middy-grpc: ${error instanceof CliError ? error.message : ((error as Error).stack ?? String(error))}\n`,
+    `middy-grpc: ${error instanceof StartupError ? error.message : ((error as Error).stack ?? String(error))}\n`,
   )
   process.exit(1)
 })

@@ -12,6 +12,23 @@ const corsSafelisted = new Set([
   'pragma',
 ])
 
+/** What a bare `--cors` (`cors: true`) allows: pages served from this machine, on any port. */
+export const corsLocalOrigins = ['http://localhost:*', 'http://127.0.0.1:*'] as const
+
+/**
+ * Whether `origin` is one of `allowed`: an exact origin (`http://localhost:5173`), or one ending in `:*` for any port
+ * (or none) of that scheme and host.
+ */
+export function isAllowedOrigin(origin: string, allowed: readonly string[]): boolean {
+  const lower = origin.toLowerCase()
+  return allowed.some((entry) => {
+    const pattern = entry.toLowerCase()
+    if (!pattern.endsWith(':*')) return lower === pattern
+    const base = pattern.slice(0, -2)
+    return lower === base || (lower.startsWith(`${base}:`) && /^\d{1,5}$/.test(lower.slice(base.length + 1)))
+  })
+}
+
 /** A CORS preflight: OPTIONS with Origin and Access-Control-Request-Method. */
 export function isPreflight(method: string, headers: readonly (readonly [string, string])[]): boolean {
   return (

@@ -173,24 +173,30 @@ export function http2Exchange(
 }
 
 /** The whole body, refused before it is buffered when content-length or the bytes counted so far pass the limit. */
-async function readBody(
-  stream: AsyncIterable<unknown> & { pause(): unknown },
+function readBody(
+  stream: NodeJS.ReadableStream,
   contentLength: string | undefined,
   requestMaxBytes: number,
 ): Promise<Buffer> {
   const declared = contentLength === undefined ? undefined : Number(contentLength)
-  if (declared !== undefined && declared > requestMaxBytes) throw new RequestTooLargeError(requestMaxBytes, declared)
-  const chunks: Buffer[] = []
-  let received = 0
-  for await (const chunk of stream) {
-    received += (chunk as Buffer).byteLength
-    if (received > requestMaxBytes) {
+  if (declared !== undefined && declared > requestMaxBytes)
+    return Promise.reject(new RequestTooLargeError(requestMaxBytes, declared))
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let received = 0
+    const onData = (chunk: Buffer): void => {
+      received += chunk.byteLength
+      if (received <= requestMaxBytes) return void chunks.push(chunk)
+      // Stop reading, keep the stream: the 413 goes out on it.
+      stream.off('data', onData)
       stream.pause()
-      throw new RequestTooLargeError(requestMaxBytes)
+      reject(new RequestTooLargeError(requestMaxBytes))
     }
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks)
+    stream.on('data', onData)
+    stream.once('end', () => resolve(Buffer.concat(chunks)))
+    stream.once('error', reject)
+    stream.once('close', () => reject(new Error('the client closed the request before the end of its body')))
+  })
 }
 
 function writeWithBackpressure(

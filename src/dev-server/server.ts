@@ -1,8 +1,9 @@
 import type { EventShape } from '../event/shape.js'
 import { CallLog } from './call-log.js'
-import { addCorsHeaders, isPreflight, preflightHeaders } from './cors.js'
+import { addCorsHeaders, corsLocalOrigins, isAllowedOrigin, isPreflight, preflightHeaders } from './cors.js'
 import { requestMaxBytesDefault } from './front-door.js'
-import { type HttpExchange, RequestTooLargeError, sendReply } from './http-exchange.js'
+import { createHostCheck } from './host-check.js'
+import { type HttpExchange, RequestTooLargeError, headerValue, sendReply } from './http-exchange.js'
 import { describeStatus } from './inspect.js'
 import { invokeLambda } from './invoke.js'
 import type { LambdaHandler } from './lambda-runtime.js'
@@ -15,13 +16,20 @@ export interface DevServerOptions {
   eventShape?: EventShape
   /** Default 0: any free port. */
   port?: number
-  /** Default `127.0.0.1`. */
+  /**
+   * Default `127.0.0.1`. Requests are answered only when their `Host` is a loopback name or address, this host, or
+   * (when this is `0.0.0.0` or `::`) any IP address: others get 403 (DNS rebinding).
+   */
   host?: string
   /** The function's timeout: `getRemainingTimeInMillis` counts down from it, and a longer call fails. Default 30000. */
   timeoutMs?: number
-  /** Answer CORS preflights and add CORS headers to responses, as an HTTP API with CORS configured does. */
-  cors?: boolean
-  /** Dump request and response headers and frames. */
+  /**
+   * Answer CORS preflights and add CORS headers to responses, as an HTTP API with CORS configured does, for the
+   * origins listed (`http://localhost:5173`; `http://localhost:*` for any port); `true` for `http://localhost:*` and
+   * `http://127.0.0.1:*`. Other origins get no CORS headers. Default: no CORS.
+   */
+  cors?: boolean | readonly string[]
+  /** Dump request and response headers and frames; `authorization`, `cookie`, `set-cookie` and `-bin` values redacted. */
   verbose?: boolean
   /** Receives one line per call, warnings and dumps. Default: stderr; `false` for none. */
   logger?: ((line: string) => void) | false
@@ -79,6 +87,12 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
     options.logger === false
       ? () => undefined
       : (options.logger ?? ((line: string) => process.stderr.write(`${line}\n`)))
+  const allowedOrigins = cors === true ? corsLocalOrigins : cors === false ? [] : cors
+  const corsOrigin = (requestHeaders: HttpExchange['head']['headers']): string | undefined => {
+    const origin = headerValue(requestHeaders, 'origin')
+    return origin !== undefined && isAllowedOrigin(origin, allowedOrigins) ? origin : undefined
+  }
+  const isAllowedHost = createHostCheck(host)
   const invokeOptions = {
     handler,
     eventShape,
@@ -86,12 +100,20 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
     functionName,
     verbose,
     streaming: options.streaming ?? isStreamingHandler(handler),
-    decorateHeaders: cors ? addCorsHeaders : () => undefined,
+    decorateHeaders: (headers: [string, string][], requestHeaders: HttpExchange['head']['headers']) => {
+      if (corsOrigin(requestHeaders) !== undefined) addCorsHeaders(headers, requestHeaders)
+    },
   }
 
   /** The request path: each step answers the request or passes it on. */
   async function handle({ head, readBody, target }: HttpExchange): Promise<void> {
     const call = new CallLog(head, log)
+    const hostHeader = headerValue(head.headers, 'host')
+    if (!isAllowedHost(hostHeader)) {
+      target.refuse(403, `Host "${hostHeader}" is not a loopback name or address: start the dev server with --host`)
+      call.finish(describeStatus(403, undefined), ` (Host "${hostHeader}" refused: not loopback, not --host)`)
+      return
+    }
     // Handlers the dev server answers itself (not through the Lambda) go here, before the body is read.
     let body: Buffer
     try {
@@ -102,9 +124,17 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
       call.finish(describeStatus(413, undefined), ` (${error.message}: refused before buffering)`)
       return
     }
-    if (cors && isPreflight(head.method, head.headers)) {
-      sendReply(target, { status: 204, headers: preflightHeaders(head.headers), body: Buffer.alloc(0), trailers: [] })
-      call.finish(describeStatus(204, undefined), ' (CORS preflight answered by the dev server)')
+    if (cors !== false && isPreflight(head.method, head.headers)) {
+      const allowed = corsOrigin(head.headers) !== undefined
+      const headers = allowed ? preflightHeaders(head.headers) : []
+      sendReply(target, { status: 204, headers, body: Buffer.alloc(0), trailers: [] })
+      const origin = headerValue(head.headers, 'origin')
+      call.finish(
+        describeStatus(204, undefined),
+        allowed
+          ? ' (CORS preflight answered by the dev server)'
+          : ` (CORS preflight from ${origin}, not an allowed origin: answered without CORS headers)`,
+      )
       return
     }
     await invokeLambda({ ...head, body }, head.httpVersion, target, call, invokeOptions)
