@@ -1,4 +1,4 @@
-import { connect as http2Connect, type IncomingHttpHeaders } from 'node:http2'
+import { connect as http2Connect, constants as http2Constants, type IncomingHttpHeaders } from 'node:http2'
 import { createStarter, openRaw } from './start.js'
 
 const { start, closeAll } = createStarter()
@@ -11,9 +11,9 @@ function http2Request(
   url: string,
   headers: Record<string, string>,
   body: Buffer[],
-): Promise<{ headers: IncomingHttpHeaders; body: string }> {
+): Promise<{ headers: IncomingHttpHeaders; body: string; rstCode: number | undefined }> {
   const session = http2Connect(url)
-  return new Promise<{ headers: IncomingHttpHeaders; body: string }>((resolve, reject) => {
+  return new Promise<{ headers: IncomingHttpHeaders; body: string; rstCode: number | undefined }>((resolve, reject) => {
     session.on('error', reject)
     const stream = session.request({ ':method': 'POST', ':path': '/', 'content-type': 'text/plain', ...headers })
     let response: IncomingHttpHeaders = {}
@@ -21,7 +21,7 @@ function http2Request(
     stream.on('response', (received) => (response = received))
     stream.setEncoding('utf8')
     stream.on('data', (chunk: string) => (text += chunk))
-    stream.on('close', () => resolve({ headers: response, body: text }))
+    stream.on('close', () => resolve({ headers: response, body: text, rstCode: stream.rstCode }))
     stream.on('error', () => undefined)
     for (const chunk of body) stream.write(chunk)
   }).finally(() => session.close())
@@ -71,6 +71,8 @@ describe('requestMaxBytes: larger request bodies are answered 413 before they ar
     const reply = await http2Request(server.url, { 'content-length': '5000' }, [])
     expect(reply.headers[':status']).toBe(413)
     expect(reply.body).toContain('the request body declares 5000 bytes, more than 1000')
+    // The client never ended its side: the server's RST_STREAM (NO_ERROR) closed the stream.
+    expect(reply.rstCode).toBe(http2Constants.NGHTTP2_NO_ERROR)
     expect(events).toHaveLength(0)
   })
 
@@ -79,6 +81,7 @@ describe('requestMaxBytes: larger request bodies are answered 413 before they ar
     const reply = await http2Request(server.url, {}, [Buffer.alloc(600), Buffer.alloc(600)])
     expect(reply.headers[':status']).toBe(413)
     expect(reply.body).toContain('the request body is larger than 1000 bytes')
+    expect(reply.rstCode).toBe(http2Constants.NGHTTP2_NO_ERROR)
     expect(events).toHaveLength(0)
   })
 
