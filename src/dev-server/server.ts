@@ -88,9 +88,9 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
       ? () => undefined
       : (options.logger ?? ((line: string) => process.stderr.write(`${line}\n`)))
   const allowedOrigins = cors === true ? corsLocalOrigins : cors === false ? [] : cors
-  const corsOrigin = (requestHeaders: HttpExchange['head']['headers']): string | undefined => {
+  const allowsOrigin = (requestHeaders: HttpExchange['head']['headers']): boolean => {
     const origin = headerValue(requestHeaders, 'origin')
-    return origin !== undefined && isAllowedOrigin(origin, allowedOrigins) ? origin : undefined
+    return origin !== undefined && isAllowedOrigin(origin, allowedOrigins)
   }
   const isAllowedHost = createHostCheck(host)
   const invokeOptions = {
@@ -101,7 +101,7 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
     verbose,
     streaming: options.streaming ?? isStreamingHandler(handler),
     decorateHeaders: (headers: [string, string][], requestHeaders: HttpExchange['head']['headers']) => {
-      if (corsOrigin(requestHeaders) !== undefined) addCorsHeaders(headers, requestHeaders)
+      if (allowsOrigin(requestHeaders)) addCorsHeaders(headers, requestHeaders)
     },
   }
 
@@ -110,7 +110,7 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
     const call = new CallLog(head, log)
     const hostHeader = headerValue(head.headers, 'host')
     if (!isAllowedHost(hostHeader)) {
-      target.refuse(403, `Host "${hostHeader}" is not a loopback name or address: start the dev server with --host`)
+      target.refuse(403, `Host "${hostHeader}" is not a loopback name or address: to serve it, start with --host <it>`)
       call.finish(describeStatus(403, undefined), ` (Host "${hostHeader}" refused: not loopback, not --host)`)
       return
     }
@@ -125,7 +125,7 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
       return
     }
     if (cors !== false && isPreflight(head.method, head.headers)) {
-      const allowed = corsOrigin(head.headers) !== undefined
+      const allowed = allowsOrigin(head.headers)
       const headers = allowed ? preflightHeaders(head.headers) : []
       sendReply(target, { status: 204, headers, body: Buffer.alloc(0), trailers: [] })
       const origin = headerValue(head.headers, 'origin')
