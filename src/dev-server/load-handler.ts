@@ -62,7 +62,7 @@ export async function loadHandler(
 /** A StartupError for the import failures a newcomer meets, or undefined for any other. */
 function explainImportError(error: unknown, modulePath: string, file: string): StartupError | undefined {
   const code = (error as { code?: unknown } | null)?.code
-  const message = error instanceof Error ? error.message : ''
+  const message = String((error as { message?: unknown } | null)?.message ?? '')
   const extension = extname(file)
   if (typeScriptExtensions.includes(extension)) {
     if (code === 'ERR_UNKNOWN_FILE_EXTENSION')
@@ -108,7 +108,7 @@ function checkModuleSyntax(modulePath: string, file: string): void {
       filename: file,
     })
   } catch (error) {
-    if (!(error instanceof SyntaxError) || !/\b(import|export)\b/.test(error.message)) return
+    if ((error as Error | null)?.name !== 'SyntaxError' || !/\b(import|export)\b/.test((error as Error).message)) return
     const fix =
       extension === '.cjs'
         ? `rename it to ${modulePath.slice(0, -extension.length)}.mjs`
