@@ -7,13 +7,13 @@ import {
   assertWellFormed,
   contentTypes,
   createFuzzLambda,
-  frame,
   httpEvent,
   lambdaContext,
   methodPaths,
   runs,
   shapes,
 } from './support.js'
+import { frame } from '../support/frames.js'
 
 // Arbitrary headers, timeouts, query strings and event shapes with fields missing: the Lambda answers each with a
 // well-formed RPC response or a plain 4xx, and only events that are not HTTP events at all make it throw.

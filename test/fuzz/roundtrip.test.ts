@@ -6,13 +6,13 @@ import {
   Node,
   assertWellFormed,
   createFuzzLambda,
-  frame,
   httpEvent,
   lambdaContext,
   runs,
   shapes,
   type Family,
 } from './support.js'
+import { frame } from '../support/frames.js'
 
 // A round trip of any valid message through every protocol, codec and front door is the identity.
 
