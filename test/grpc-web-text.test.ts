@@ -141,10 +141,8 @@ describe.each(shapes)('protobuf-ts GrpcWebFetchTransport through a %s event', (s
 
     test('the server enforces the timeout the client sends', async () => {
       // protobuf-ts only sends grpc-timeout; it sets no timer of its own.
-      const start = Date.now()
       const error = await rpcFailure(echo({ delayMs: 5000 }, {}, 150).response)
       expect(error.code).toBe('DEADLINE_EXCEEDED')
-      expect(Date.now() - start).toBeLessThan(1500)
-    })
+    }, 1500)
   })
 })

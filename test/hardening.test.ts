@@ -856,3 +856,60 @@ describe('regressions', () => {
     }
   })
 })
+
+// The end-to-end deadline tests (real clients over sockets) only bound their run with a per-test timeout; when a
+// client's deadline fires is checked here, on Jest's fake clock, to the millisecond. (The Lambda's own deadline is
+// Middy's timer, from node:timers/promises, which Jest's clock does not drive: test/unit/deadline.test.ts covers it.)
+describe('deadlines on a fake clock', () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ now: 1_000_000 })
+  })
+  afterEach(() => {
+    jest.useRealTimers()
+  })
+
+  const slow = middy()
+    .use(grpcFraming({ service: FuzzService, logger: false }))
+    .handler(
+      grpcRouter({
+        Echo: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 5000))
+          return { name: 'too late' }
+        },
+      }),
+    )
+
+  /** Calls `slow` and moves the fake clock 1 ms at a time until the call settles: returns when, and the reply. */
+  async function settle(shape: EventShape, request: Parameters<typeof httpEvent>[1], context: object) {
+    let result: unknown
+    const pending = slow(httpEvent(shape, request), context as never).then((value) => {
+      result = value
+    })
+    let elapsedMs = 0
+    while (result === undefined && elapsedMs < 10_000) {
+      await jest.advanceTimersByTimeAsync(1)
+      elapsedMs++
+    }
+    await pending
+    return { elapsedMs, result }
+  }
+
+  test.each([
+    ['gRPC-Web, grpc-timeout: 150m', 'grpc-web', 'application/grpc-web+proto', 'grpc-timeout', '150m'],
+    ['Connect, connect-timeout-ms: 150', 'connect', 'application/proto', 'connect-timeout-ms', '150'],
+  ] as const)('%s: DEADLINE_EXCEEDED at 150 ms, not before', async (_name, family, contentType, header, value) => {
+    const { elapsedMs, result } = await settle(
+      'v2',
+      {
+        headers: [
+          ['content-type', contentType],
+          [header, value],
+        ],
+        body: family === 'connect' ? new Uint8Array(0) : frame(0, new Uint8Array(0)),
+      },
+      lambdaContext(),
+    )
+    expect(elapsedMs).toBe(150)
+    expect(assertWellFormed(result, 'v2', family, false).code).toBe(Status.DEADLINE_EXCEEDED)
+  })
+})
