@@ -2,9 +2,9 @@
  * Cold start, per contestant: each entry (bench/cold/*) is built twice with esbuild, once with node_modules left to
  * node (what a zip of node_modules deploys) and once as one minified bundle (what most Lambda builds deploy). A fresh
  * node process imports it and calls it once (bench/cold/driver.mjs); the times are read from performance.now()
- * (milliseconds since the process started) and the same measure of an empty entry is subtracted. Runs rotate over
- * the contestants; medians of `BENCH_COLD_RUNS` (default 50, 5 with --quick) runs. The cost of middy-grpc over bare
- * Middy is also taken per run (the two processes of one run a few hundred ms apart, so that load from other processes
+ * (milliseconds since the process started) and the same measure of an empty entry is subtracted. Every run starts
+ * one process per contestant and variant (see jobsOfRun); medians of `BENCH_COLD_RUNS` (default 50, 5 with --quick) runs. The cost of middy-grpc over bare
+ * Middy is also taken per run, between two processes started one after the other (so that load from other processes
  * hits both alike): the median of those differences, with their interquartile range.
  */
 import { execFileSync } from 'node:child_process'
@@ -73,31 +73,47 @@ const event = JSON.stringify({
   isBase64Encoded: true,
 })
 
+/**
+ * One run's processes: per variant, bare Middy and middy-grpc back to back (which first alternates from run to run),
+ * so that their difference is taken between neighbours; the other contestants rotated around them.
+ */
+function jobsOfRun(run: number): [string, (typeof variants)[number]][] {
+  const others = ['empty', 'floor', 'connect-es']
+  const jobs: [string, (typeof variants)[number]][] = []
+  for (const variant of variants) {
+    const pair = run % 2 === 0 ? ['bare-middy', 'middy-grpc'] : ['middy-grpc', 'bare-middy']
+    const other = others[(run + jobs.length) % others.length]
+    jobs.push(...pair.map((name) => [name, variant] as [string, (typeof variants)[number]]))
+    jobs.push([other, variant])
+  }
+  for (const name of others) {
+    for (const variant of variants) if (!jobs.some(([n, v]) => n === name && v === variant)) jobs.push([name, variant])
+  }
+  return jobs
+}
+
 const samples = new Map<string, { afterImport: number[]; afterCall: number[] }>()
 for (let run = 0; run < runs; run++) {
-  for (let i = 0; i < contestants.length; i++) {
-    const name = contestants[(i + run) % contestants.length]
-    for (const variant of variants) {
-      const out = execFileSync(
-        process.execPath,
-        [join(outDir, 'driver.mjs'), join(outDir, `${name}.${variant}.mjs`), event],
-        {
-          encoding: 'utf8',
-        },
-      )
-      const result = JSON.parse(out)
-      if (name !== 'empty') {
-        const body = Buffer.from(result.body, 'base64').toString('latin1')
-        if (result.statusCode !== 200 || !body.includes('Hello, world') || !body.includes('grpc-status: 0')) {
-          throw new Error(`${name} (${variant}) replied wrong: ${out}`)
-        }
+  for (const [name, variant] of jobsOfRun(run)) {
+    const out = execFileSync(
+      process.execPath,
+      [join(outDir, 'driver.mjs'), join(outDir, `${name}.${variant}.mjs`), event],
+      {
+        encoding: 'utf8',
+      },
+    )
+    const result = JSON.parse(out)
+    if (name !== 'empty') {
+      const body = Buffer.from(result.body, 'base64').toString('latin1')
+      if (result.statusCode !== 200 || !body.includes('Hello, world') || !body.includes('grpc-status: 0')) {
+        throw new Error(`${name} (${variant}) replied wrong: ${out}`)
       }
-      const key = `${name}/${variant}`
-      const sample = samples.get(key) ?? { afterImport: [], afterCall: [] }
-      sample.afterImport.push(result.afterImport)
-      sample.afterCall.push(result.afterCall)
-      samples.set(key, sample)
     }
+    const key = `${name}/${variant}`
+    const sample = samples.get(key) ?? { afterImport: [], afterCall: [] }
+    sample.afterImport.push(result.afterImport)
+    sample.afterCall.push(result.afterCall)
+    samples.set(key, sample)
   }
 }
 

@@ -2,7 +2,9 @@
 // npm run soak: a bounded soak of the composite grpcFraming middleware in one warm "container" (one process, one
 // handler): 50 000 sequential and 1 000 concurrent invocations mixing success, errors, metadata, compression, server
 // streams and bad requests, every response checked for another invocation's data. Heap and RSS are reported (after a
-// forced GC) at intervals, then a verdict line. Not a timed test and not part of `npm test`.
+// forced GC) at intervals, then a verdict line. Also a 512 MiB gzip bomb (~500 KB on the wire) against the default
+// limit, with its time and RSS growth bounded (moved here from test/hardening.test.ts, which must not time anything).
+// Not part of `npm test`.
 //
 // The TypeScript sources are bundled with esbuild (a dev dependency) into node_modules/.cache, so that the script
 // exercises src/ as it is without a build step.
@@ -19,12 +21,19 @@ const concurrent = Number(process.env.SOAK_CONCURRENT ?? 1_000)
 const reportEvery = Number(process.env.SOAK_REPORT_EVERY ?? 10_000)
 // Growth of the heap after GC between the first report and the end that still counts as flat.
 const flatHeapBytes = 8 * 1024 * 1024
+// The gzip bomb: both requests (gRPC-Web and Connect) answered within this time and this RSS growth.
+const bombMaxMs = 2000
+const bombMaxRssBytes = 64 * 1024 * 1024
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const outdir = join(root, 'node_modules', '.cache', 'middy-grpc-soak')
 mkdirSync(outdir, { recursive: true })
 await build({
-  entryPoints: { index: join(root, 'src/index.ts'), 'lambda-event': join(root, 'src/dev-server/lambda-event.ts') },
+  entryPoints: {
+    index: join(root, 'src/index.ts'),
+    'lambda-event': join(root, 'src/dev-server/lambda-event.ts'),
+    frames: join(root, 'test/support/frames.ts'),
+  },
   bundle: true,
   splitting: true,
   platform: 'node',
@@ -38,6 +47,7 @@ const { grpcFraming, grpcRouter, GrpcError, Status } = await import(pathToFileUR
 const { toLambdaEvent, fromLambdaResult, createLambdaContext } = await import(
   pathToFileURL(join(outdir, 'lambda-event.js')).href
 )
+const { frame, readFrames } = await import(pathToFileURL(join(outdir, 'frames.js')).href)
 const { default: middy } = await import('@middy/core')
 const { default: protobuf } = await import('protobufjs')
 
@@ -89,13 +99,6 @@ const handler = middy()
     }),
   )
 
-const frame = (flags, bytes) => {
-  const out = Buffer.alloc(5 + bytes.byteLength)
-  out[0] = flags
-  out.writeUInt32BE(bytes.byteLength, 1)
-  out.set(bytes, 5)
-  return out
-}
 const encode = (object) => Msg.encode(Msg.fromObject(object)).finish()
 const shapes = ['v1', 'v2', 'url', 'alb', 'alb-multi']
 const compressible = Buffer.alloc(4096, 'abcd')
@@ -200,16 +203,6 @@ function scenario(i) {
   }
 }
 
-function frames(body) {
-  const out = []
-  for (let offset = 0; offset < body.byteLength; ) {
-    const length = body.readUInt32BE(offset + 1)
-    out.push({ flags: body[offset], payload: body.subarray(offset + 5, offset + 5 + length) })
-    offset += 5 + length
-  }
-  return out
-}
-
 /** Checks one response; returns a problem or undefined. */
 function check(i, kind, response) {
   const id = `call-${i}`
@@ -217,7 +210,7 @@ function check(i, kind, response) {
   const all = JSON.stringify(headers) + response.body.toString('latin1')
   for (const match of all.matchAll(/call-(\d+)/g))
     if (Number(match[1]) !== i) return `response ${i} carries data of call ${match[1]}`
-  const trailer = () => frames(response.body).at(-1).payload.toString()
+  const trailer = () => readFrames(response.body).at(-1).payload.toString()
   switch (kind) {
     case 'metadata':
       if (
@@ -226,11 +219,11 @@ function check(i, kind, response) {
         !trailer().includes('grpc-status: 0')
       )
         return 'metadata'
-      return Msg.decode(frames(response.body)[0].payload).text === id ? undefined : 'metadata message'
+      return Msg.decode(readFrames(response.body)[0].payload).text === id ? undefined : 'metadata message'
     case 'connect-json':
       return response.status === 200 && JSON.parse(response.body.toString()).text === id ? undefined : 'connect json'
     case 'compressed': {
-      const [message] = frames(response.body)
+      const [message] = readFrames(response.body)
       if (headers['grpc-encoding'] !== 'gzip' || message.flags !== 1) return 'not compressed'
       return Msg.decode(gunzipSync(message.payload)).payload.byteLength === compressible.byteLength
         ? undefined
@@ -253,7 +246,7 @@ function check(i, kind, response) {
     case 'connect-get':
       return response.status === 200 && Msg.decode(response.body).text === `found ${id}` ? undefined : 'connect get'
     case 'stream': {
-      const all = frames(response.body)
+      const all = readFrames(response.body)
       return all.length === 4 &&
         Msg.decode(all[2].payload).text === `${id}#2` &&
         all[3].flags === 2 &&
@@ -288,7 +281,51 @@ function report(label, usage, extra = '') {
   )
 }
 
+/** The 512 MiB gzip bomb against the default readMaxBytes (4 MiB), once as gRPC-Web and once as Connect. */
+async function gzipBomb() {
+  const bigBomb = gzipSync(Buffer.alloc(512 * 1024 * 1024), { level: 9 })
+  const defaults = middy()
+    .use(grpcFraming({ service: Soak, logger: false }))
+    .handler(grpcRouter({ Echo: async ({ message }) => message }))
+  const requests = [
+    {
+      headers: [
+        ['content-type', 'application/grpc-web+proto'],
+        ['grpc-encoding', 'gzip'],
+      ],
+      body: frame(1, bigBomb),
+    },
+    {
+      headers: [
+        ['content-type', 'application/proto'],
+        ['content-encoding', 'gzip'],
+      ],
+      body: bigBomb,
+    },
+  ]
+  const before = memory().rss
+  const bombStarted = performance.now()
+  const responses = []
+  for (const { headers, body } of requests) {
+    const event = toLambdaEvent({ method: 'POST', url: path('Echo'), headers, body }, 'v2')
+    responses.push(fromLambdaResult(await defaults(event, createLambdaContext(30_000)), 'v2'))
+  }
+  const ms = performance.now() - bombStarted
+  const rssGrowth = process.memoryUsage().rss - before
+  const [grpcWeb, connect] = responses
+  const refused =
+    readFrames(grpcWeb.body).at(-1).payload.toString().includes('grpc-status: 8') &&
+    JSON.parse(connect.body.toString()).code === 'resource_exhausted'
+  const ok = refused && ms < bombMaxMs && rssGrowth < bombMaxRssBytes
+  console.log(
+    `gzip bomb (512 MiB of zeros)   ${refused ? 'refused' : 'NOT REFUSED'} in ${ms.toFixed(0)} ms (limit ${bombMaxMs}), rss ${rssGrowth >= 0 ? '+' : ''}${mib(rssGrowth)} (limit ${mib(bombMaxRssBytes)})`,
+  )
+  return ok ? undefined : 'the gzip bomb was not refused in time and memory'
+}
+
 const problems = []
+const bombProblem = await gzipBomb()
+if (bombProblem !== undefined) problems.push(bombProblem)
 const started = Date.now()
 // Warm-up, as a container would be after its first few requests.
 for (let i = 0; i < 1000; i++) await invoke(i)

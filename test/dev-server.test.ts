@@ -13,7 +13,8 @@ import {
 import type { EventShape } from '../src/event/shape.js'
 import { loadClientRegistry } from './support/client-schema.js'
 import { callWithGrpcio, hasGrpcio } from './support/grpcio.js'
-import { frame, http1Call, http2Call, unframe } from './support/dev-clients.js'
+import { http1Call, http2Call, unframe } from './support/dev-clients.js'
+import { frame } from './support/frames.js'
 import { createStreamingLambda, produced, streamingRoot } from './support/streaming-service.js'
 import { EchoRequest, EchoResponse, createTestLambda, testRoot } from './support/test-service.js'
 
@@ -150,7 +151,7 @@ describe.each(shapes)('dev server with %s events', (shape) => {
   })
 
   test('builds the event the front door would deliver, with the body base64 and the query as AWS passes it', async () => {
-    const body = frame(encodeEcho({ text: 'shape' }))
+    const body = frame(0, encodeEcho({ text: 'shape' }))
     const reply = await http1Call(started.server.url, {
       path: `${echoPath}?q=a%20b&r=1`,
       headers: { 'Content-Type': 'application/grpc-web+proto', 'X-Mixed-Case': 'One' },
@@ -244,7 +245,7 @@ describe('native gRPC over h2c: real HTTP/2 trailers', () => {
         'x-trailer-wire': 'yes',
         'x-echo-head': 'h',
       },
-      frame(encodeEcho({ text: 'wire' })),
+      frame(0, encodeEcho({ text: 'wire' })),
     )
     expect(reply.headers[':status']).toBe(200)
     expect(reply.headers['content-type']).toBe('application/grpc')
@@ -265,7 +266,7 @@ describe('native gRPC over h2c: real HTTP/2 trailers', () => {
     const reply = await http2Call(
       started.server.url,
       { ':path': failPath, 'content-type': 'application/grpc', te: 'trailers' },
-      frame(Buffer.from(FailRequest.encode({ code: 7, message: 'nope 100%' }).finish())),
+      frame(0, Buffer.from(FailRequest.encode({ code: 7, message: 'nope 100%' }).finish())),
     )
     expect(reply.headers[':status']).toBe(200)
     expect(reply.headers['grpc-status']).toBe('7')
@@ -304,7 +305,7 @@ describe('native gRPC over h2c: real HTTP/2 trailers', () => {
         const reply = await http1Call(started.server.url, {
           path: echoPath,
           headers: { 'content-type': 'application/grpc-web+proto' },
-          body: frame(encodeEcho({ text: `n${i}`, payload: Buffer.alloc(100_000 * (i + 1), i) })),
+          body: frame(0, encodeEcho({ text: `n${i}`, payload: Buffer.alloc(100_000 * (i + 1), i) })),
           agent,
         })
         expect(decodeEcho(unframe(reply.body)[0].data)).toMatchObject({ text: `n${i}` })
@@ -476,7 +477,7 @@ describe('faithful to AWS: result validation, context, limits, CORS, verbose', (
     const reply = await http1Call(server.url, {
       path: echoPath,
       headers: { origin: 'http://app.test', 'content-type': 'application/grpc-web+proto' },
-      body: frame(encodeEcho({ text: 'cors' })),
+      body: frame(0, encodeEcho({ text: 'cors' })),
     })
     expect(reply.headers).toContainEqual(['access-control-allow-origin', 'http://app.test'])
     const exposed = reply.headers.find(([name]) => name === 'access-control-expose-headers')?.[1].split(', ')
@@ -489,7 +490,7 @@ describe('faithful to AWS: result validation, context, limits, CORS, verbose', (
     await http1Call(server.url, {
       path: echoPath,
       headers: { 'content-type': 'application/grpc-web+proto' },
-      body: frame(encodeEcho({ text: 'hi' })),
+      body: frame(0, encodeEcho({ text: 'hi' })),
     })
     const dump = logs.join('\n')
     expect(dump).toContain('  > content-type: application/grpc-web+proto')
@@ -576,7 +577,7 @@ describe('Lambda response streaming (a streamified Middy handler, server-streami
     const reply = await http2Call(
       started.server.url,
       { ':path': countPath, 'content-type': 'application/grpc', te: 'trailers' },
-      frame(Buffer.from(CountRequest.encode({ count: 2 }).finish())),
+      frame(0, Buffer.from(CountRequest.encode({ count: 2 }).finish())),
     )
     expect(reply.headers[':status']).toBe(200)
     expect(reply.headers['x-stream']).toBe('yes')

@@ -257,21 +257,17 @@ describe.each(shapes)('connect-node gRPC-Web client through a %s event', (shape)
     })
 
     test('a slow handler answers DEADLINE_EXCEEDED at the client timeout, long before it would finish', async () => {
-      const start = Date.now()
       const error = await failure(client.echo({ delayMs: 5000 }, { timeoutMs: 200 }))
       expect(error.code).toBe(Code.DeadlineExceeded)
-      expect(Date.now() - start).toBeLessThan(1500)
-    })
+    }, 1500)
 
     test('the server enforces grpc-timeout itself (no client-side timer)', async () => {
       // A grpc-timeout header without timeoutMs: connect-node sends it but sets no timer of its own, so only the
-      // server can end this call.
-      const start = Date.now()
+      // server can end this call. The per-test timeout fails a server that lets it run; that the deadline fires at
+      // 150 ms and not before is checked on a fake clock in test/hardening.test.ts.
       const error = await failure(client.echo({ delayMs: 5000 }, { headers: { 'grpc-timeout': '150m' } }))
       expect(error.code).toBe(Code.DeadlineExceeded)
-      expect(Date.now() - start).toBeGreaterThanOrEqual(100)
-      expect(Date.now() - start).toBeLessThan(1500)
-    })
+    }, 1500)
 
     test('a malformed grpc-timeout is INVALID_ARGUMENT', async () => {
       const error = await failure(client.echo({}, { headers: { 'grpc-timeout': '123456789m' } }))
@@ -280,13 +276,11 @@ describe.each(shapes)('connect-node gRPC-Web client through a %s event', (shape)
 
     test('a Lambda about to time out answers DEADLINE_EXCEEDED, not a 502', async () => {
       const shortClient = clientFor(shortLambdaGateway.baseUrl)
-      const start = Date.now()
       const error = await failure(shortClient.echo({ delayMs: 5000 }))
       expect(error.code).toBe(Code.DeadlineExceeded)
-      expect(Date.now() - start).toBeLessThan(1500)
       // The handler still ran with the Lambda's own deadline and no client timeout.
       await expect(shortClient.echo({ text: 'quick' })).resolves.toMatchObject({ text: 'quick', timeoutMs: -1 })
-    })
+    }, 1500)
   })
 
   describe('compression', () => {

@@ -74,12 +74,12 @@ describe.each(shapes)('protobuf-ts GrpcWebFetchTransport through a %s event', (s
       expect((await call.status).code).toBe('OK')
       if (format === 'text') {
         expect(wire.requestContentType).toBe('application/grpc-web-text')
-        expect(wire.responseContentType).toMatch(/^application\/grpc-web-text/)
+        expect(wire.responseContentType).toBe('application/grpc-web-text+proto')
         // One base64 text: the data frame and the trailer frame.
         expect(wire.responseBody).toMatch(/^[A-Za-z0-9+/]+={0,2}$/)
       } else {
         expect(wire.requestContentType).toBe('application/grpc-web+proto')
-        expect(wire.responseContentType).toMatch(/^application\/grpc-web(\+proto)?$/)
+        expect(wire.responseContentType).toBe('application/grpc-web+proto')
       }
     })
 
@@ -141,10 +141,8 @@ describe.each(shapes)('protobuf-ts GrpcWebFetchTransport through a %s event', (s
 
     test('the server enforces the timeout the client sends', async () => {
       // protobuf-ts only sends grpc-timeout; it sets no timer of its own.
-      const start = Date.now()
       const error = await rpcFailure(echo({ delayMs: 5000 }, {}, 150).response)
       expect(error.code).toBe('DEADLINE_EXCEEDED')
-      expect(Date.now() - start).toBeLessThan(1500)
-    })
+    }, 1500)
   })
 })

@@ -11,14 +11,13 @@ import {
   Node,
   assertWellFormed,
   createFuzzLambda,
-  frame,
   fuzzHandlers,
   httpEvent,
   lambdaContext,
   secret,
-  splitFrames,
   type Family,
 } from './fuzz/support.js'
+import { frame, readFrames } from './support/frames.js'
 
 // Limits (each at exactly the limit and one over), error hygiene, prototype pollution, warm-container isolation,
 // and the regressions the fuzz suite found.
@@ -42,7 +41,7 @@ function nodeOfSize(bytes: number): Uint8Array {
 }
 
 /** The payload of the last frame (gRPC-Web trailer block, Connect end-stream JSON) as text. */
-const lastFrameText = (read: { body: Buffer }) => splitFrames(read.body).at(-1)!.payload.toString('latin1')
+const lastFrameText = (read: { body: Buffer }) => readFrames(read.body).at(-1)!.payload.toString('latin1')
 
 async function invoke(
   lambda: ReturnType<typeof createFuzzLambda>,
@@ -132,11 +131,15 @@ describe('limits: exactly at the limit passes, one byte (one header) over is RES
     }
   })
 
+  // Inflating the whole bomb twice takes seconds and 512 MiB each: the per-test timeout fails a decoder that does not
+  // stop at the limit. Time and RSS growth are measured by `npm run soak` (its gzip-bomb line), not asserted here.
+  let bomb: Buffer
+  beforeAll(() => {
+    bomb = gzipSync(Buffer.alloc(512 * 1024 * 1024), { level: 9 })
+  }, 60_000)
+
   test('gzip bombs stop at readMaxBytes: 512 MiB of zeros in ~500 KB, default limit 4 MiB', async () => {
-    const bomb = gzipSync(Buffer.alloc(512 * 1024 * 1024), { level: 9 })
     const defaults = createFuzzLambda()
-    const before = process.memoryUsage().rss
-    const started = Date.now()
     const grpcRead = await invoke(defaults, 'grpc-web', 'v2', {
       headers: [grpcWeb, ['grpc-encoding', 'gzip']],
       body: frame(1, bomb),
@@ -150,9 +153,7 @@ describe('limits: exactly at the limit passes, one byte (one header) over is RES
     })
     expect(grpcRead.code).toBe(Status.RESOURCE_EXHAUSTED)
     expect(connectRead.code).toBe(Status.RESOURCE_EXHAUSTED)
-    expect(Date.now() - started).toBeLessThan(2000)
-    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024)
-  })
+  }, 2000)
 
   test('writeMaxBytes: the reply message', async () => {
     const replyLimit = 2000
@@ -325,29 +326,33 @@ describe('error hygiene', () => {
   test('GrpcError.from: unknown errors are INTERNAL with a fixed message, hostile ones too', () => {
     const revoked = Proxy.revocable({}, {})
     revoked.revoke()
-    const hostile = [
-      new Error(secret),
-      new TypeError(secret),
-      secret,
-      null,
-      undefined,
-      42,
-      { message: secret },
-      {
-        get statusCode(): number {
-          throw new Error(secret)
+    const hostile: [unknown, number][] = [
+      [new Error(secret), Status.INTERNAL],
+      [new TypeError(secret), Status.INTERNAL],
+      [secret, Status.INTERNAL],
+      [null, Status.INTERNAL],
+      [undefined, Status.INTERNAL],
+      [42, Status.INTERNAL],
+      [{ message: secret }, Status.INTERNAL],
+      [
+        {
+          get statusCode(): number {
+            throw new Error(secret)
+          },
         },
-      },
-      revoked.proxy,
-      Object.create(null),
-      { statusCode: 500, message: secret },
-      createError(500, secret),
-      createError(503, secret),
+        Status.INTERNAL,
+      ],
+      [revoked.proxy, Status.INTERNAL],
+      [Object.create(null), Status.INTERNAL],
+      [{ statusCode: 500, message: secret }, Status.INTERNAL],
+      [createError(500, secret), Status.INTERNAL],
+      // An HTTP 503 maps to UNAVAILABLE, as a 503 does in gRPC's HTTP-to-status table; its message still stays out.
+      [createError(503, secret), Status.UNAVAILABLE],
     ]
-    for (const thrown of hostile) {
+    for (const [thrown, code] of hostile) {
       const error = GrpcError.from(thrown)
       expect(error.message).not.toContain('SECRET')
-      expect([Status.INTERNAL, Status.UNAVAILABLE]).toContain(error.code)
+      expect(error.code).toBe(code)
       expect(error.cause).toBe(thrown)
     }
     expect(GrpcError.from(createError(404, 'gone')).message).toBe('gone')
@@ -514,6 +519,9 @@ describe('no prototype pollution', () => {
     expect(binary.code).toBe(0)
   })
 
+  // `constructor: c` and `Constructor: d` as each front door delivers them: REST v1 and ALB multi-value keep both
+  // (joined with ", "), HTTP API and Function URLs join them with ",", a single-value ALB keeps the last.
+  const joinedConstructor = { v1: 'c, d', v2: 'c,d', url: 'c,d', alb: 'd', 'alb-multi': 'c, d' } as const
   test.each(['v1', 'v2', 'url', 'alb', 'alb-multi'] as const)(
     'request headers named __proto__ and constructor reach the handler as ordinary metadata (%s)',
     async (shape) => {
@@ -532,52 +540,72 @@ describe('no prototype pollution', () => {
       })
       const read = assertWellFormed(await seen(event, lambdaContext()), shape, 'grpc-web', false)
       const names = JSON.parse(Node.decode(read.messages[0]).toJSON().name)
-      expect(names).toEqual(expect.arrayContaining([['constructor', expect.stringMatching(/^c(, ?d)?$|^d$/)]]))
-      expect(names.find(([n]: string[]) => n === '__proto__')?.[1]).toBe('p')
+      expect(names).toEqual([
+        ['__proto__', 'p'],
+        ['constructor', joinedConstructor[shape]],
+      ])
     },
   )
 
-  test('response metadata named constructor and __proto__, and values with CR/LF, cannot corrupt any protocol', async () => {
-    const hostile = middy()
-      .use(grpcFraming({ service: FuzzService, logger: false }))
-      .handler(
-        grpcRouter({
-          async *Stream({ grpc }) {
-            grpc.responseTrailer.set('constructor', 'c')
-            grpc.responseTrailer.set('__proto__', 'p')
-            grpc.responseTrailer.set('x-injected', 'v\r\ngrpc-status: 0')
-            yield {}
-          },
-          async Echo({ grpc }) {
-            grpc.responseHeader.set('constructor', 'c')
-            grpc.responseHeader.set('__proto__', 'p')
-            grpc.responseHeader.set('x bad name', 'v')
-            grpc.responseTrailer.set('x-injected', 'v\r\ngrpc-status: 0')
-            throw new GrpcError(Status.NOT_FOUND, 'nope', { metadata: { constructor: 'e', 'x-crlf': 'a\nb' } })
-          },
-        }),
-      )
-    for (const [family, contentType, path] of [
-      ['grpc-web', 'application/grpc-web+proto', echoPath],
-      ['grpc', 'application/grpc', echoPath],
-      ['connect', 'application/proto', echoPath],
-      ['twirp', 'application/protobuf', '/twirp/fuzz.v1.FuzzService/Echo'],
-      ['connect-stream', 'application/connect+proto', '/fuzz.v1.FuzzService/Stream'],
-      ['grpc-web', 'application/grpc-web+proto', '/fuzz.v1.FuzzService/Stream'],
-    ] as const) {
-      const body = family === 'connect' || family === 'twirp' ? new Uint8Array(0) : frame(0, new Uint8Array(0))
-      const read = await invoke(hostile as never, family, 'v1', {
-        path,
-        headers: [['content-type', contentType]],
-        body,
-      })
-      expect(read.code).toBe(path === echoPath || family === 'twirp' ? Status.NOT_FOUND : 0)
+  const hostileMetadata = middy()
+    .use(grpcFraming({ service: FuzzService, logger: false }))
+    .handler(
+      grpcRouter({
+        async *Stream({ grpc }) {
+          grpc.responseTrailer.set('constructor', 'c')
+          grpc.responseTrailer.set('__proto__', 'p')
+          grpc.responseTrailer.set('x-injected', 'v\r\ngrpc-status: 0')
+          yield {}
+        },
+        async Echo({ grpc }) {
+          grpc.responseHeader.set('constructor', 'c')
+          grpc.responseHeader.set('__proto__', 'p')
+          grpc.responseHeader.set('x bad name', 'v')
+          grpc.responseTrailer.set('x-injected', 'v\r\ngrpc-status: 0')
+          throw new GrpcError(Status.NOT_FOUND, 'nope', { metadata: { constructor: 'e', 'x-crlf': 'a\nb' } })
+        },
+      }),
+    )
+  const streamPath = '/fuzz.v1.FuzzService/Stream'
+  const callHostile = (family: Family, contentType: string, path: string) =>
+    invoke(hostileMetadata as never, family, 'v1', {
+      path,
+      headers: [['content-type', contentType]],
+      body: family === 'connect' || family === 'twirp' ? new Uint8Array(0) : frame(0, new Uint8Array(0)),
+    })
+
+  test.each([
+    ['gRPC-Web', 'grpc-web', 'application/grpc-web+proto', echoPath, Status.NOT_FOUND],
+    ['gRPC', 'grpc', 'application/grpc', echoPath, Status.NOT_FOUND],
+    ['Connect', 'connect', 'application/proto', echoPath, Status.NOT_FOUND],
+    ['Twirp', 'twirp', 'application/protobuf', '/twirp/fuzz.v1.FuzzService/Echo', Status.NOT_FOUND],
+    ['Connect streaming', 'connect-stream', 'application/connect+proto', streamPath, Status.OK],
+    ['gRPC-Web streaming', 'grpc-web', 'application/grpc-web+proto', streamPath, Status.OK],
+  ] as const)(
+    'response metadata named constructor and __proto__, and values with CR/LF, cannot corrupt %s headers',
+    async (_name, family, contentType, path, code) => {
+      const read = await callHostile(family, contentType, path)
+      expect(read.code).toBe(code)
       expect(JSON.stringify(read.headers)).not.toMatch(/injected|__proto__|bad name|crlf/)
-      if (family === 'connect-stream' || family === 'grpc-web')
-        expect(lastFrameText(read)).not.toMatch(/injected|__proto__|crlf/)
-      if (family === 'connect-stream') expect(JSON.parse(lastFrameText(read)).metadata).toEqual({ constructor: ['c'] })
-      if (family === 'connect') expect(read.headers.constructor).toBe('c, e')
-    }
+    },
+  )
+
+  test.each([
+    ['gRPC-Web', 'grpc-web', 'application/grpc-web+proto', echoPath],
+    ['Connect streaming', 'connect-stream', 'application/connect+proto', streamPath],
+    ['gRPC-Web streaming', 'grpc-web', 'application/grpc-web+proto', streamPath],
+  ] as const)('nor the %s trailer frame', async (_name, family, contentType, path) => {
+    expect(lastFrameText(await callHostile(family, contentType, path))).not.toMatch(/injected|__proto__|crlf/)
+  })
+
+  test('a Connect stream keeps a trailer named constructor as ordinary metadata', async () => {
+    const read = await callHostile('connect-stream', 'application/connect+proto', streamPath)
+    expect(JSON.parse(lastFrameText(read)).metadata).toEqual({ constructor: ['c'] })
+  })
+
+  test('a Connect unary error keeps headers named constructor as ordinary metadata', async () => {
+    const read = await callHostile('connect', 'application/proto', echoPath)
+    expect(read.headers.constructor).toBe('c, e')
   })
 })
 
@@ -726,6 +754,7 @@ describe('regressions', () => {
     [
       'multiValueHeaders is an array',
       'v1',
+      415,
       (e: any) => {
         e.multiValueHeaders = ['x']
       },
@@ -733,6 +762,7 @@ describe('regressions', () => {
     [
       'a header value is null',
       'v2',
+      415,
       (e: any) => {
         e.headers['content-type'] = null
       },
@@ -740,6 +770,7 @@ describe('regressions', () => {
     [
       'path is an object',
       'alb',
+      400,
       (e: any) => {
         e.path = {}
       },
@@ -747,6 +778,7 @@ describe('regressions', () => {
     [
       'requestContext.http.method is missing',
       'v2',
+      400,
       (e: any) => {
         delete e.requestContext.http.method
       },
@@ -754,6 +786,7 @@ describe('regressions', () => {
     [
       'httpMethod is missing (ALB)',
       'alb',
+      400,
       (e: any) => {
         delete e.httpMethod
       },
@@ -761,6 +794,7 @@ describe('regressions', () => {
     [
       'cookies is not an array',
       'url',
+      400,
       (e: any) => {
         e.cookies = 5
       },
@@ -768,17 +802,23 @@ describe('regressions', () => {
     [
       'body is a number',
       'v1',
+      400,
       (e: any) => {
         e.body = 5
       },
     ],
   ] as const)(
-    'an HTTP event whose %s is a plain 400 or an RPC answer, not an invocation error',
-    async (_name, shape, mutate) => {
+    // The content-type cannot be read from the first two (415); the method or path cannot be, or the body is no body.
+    'an HTTP event whose %s is a plain HTTP %i, not an invocation error',
+    async (_name, shape, status, mutate) => {
       const event = httpEvent(shape, { headers: [grpcWeb], body: frame(0, new Uint8Array(0)) })
       mutate(event)
       const read = assertWellFormed(await lambda(event, lambdaContext()), shape, undefined, true)
-      expect(read.nonRpc ? read.status : 200).toBeLessThan(500)
+      expect([read.nonRpc, read.status, read.headers['content-type']]).toEqual([
+        true,
+        status,
+        'text/plain; charset=utf-8',
+      ])
     },
   )
 
@@ -814,5 +854,62 @@ describe('regressions', () => {
       )
       expect(read.code).toBe(0)
     }
+  })
+})
+
+// The end-to-end deadline tests (real clients over sockets) only bound their run with a per-test timeout; when a
+// client's deadline fires is checked here, on Jest's fake clock, to the millisecond. (The Lambda's own deadline is
+// Middy's timer, from node:timers/promises, which Jest's clock does not drive: test/unit/deadline.test.ts covers it.)
+describe('deadlines on a fake clock', () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ now: 1_000_000 })
+  })
+  afterEach(() => {
+    jest.useRealTimers()
+  })
+
+  const slow = middy()
+    .use(grpcFraming({ service: FuzzService, logger: false }))
+    .handler(
+      grpcRouter({
+        Echo: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 5000))
+          return { name: 'too late' }
+        },
+      }),
+    )
+
+  /** Calls `slow` and moves the fake clock 1 ms at a time until the call settles: returns when, and the reply. */
+  async function settle(shape: EventShape, request: Parameters<typeof httpEvent>[1], context: object) {
+    let result: unknown
+    const pending = slow(httpEvent(shape, request), context as never).then((value) => {
+      result = value
+    })
+    let elapsedMs = 0
+    while (result === undefined && elapsedMs < 10_000) {
+      await jest.advanceTimersByTimeAsync(1)
+      elapsedMs++
+    }
+    await pending
+    return { elapsedMs, result }
+  }
+
+  test.each([
+    ['gRPC-Web, grpc-timeout: 150m', 'grpc-web', 'application/grpc-web+proto', 'grpc-timeout', '150m'],
+    ['Connect, connect-timeout-ms: 150', 'connect', 'application/proto', 'connect-timeout-ms', '150'],
+  ] as const)('%s: DEADLINE_EXCEEDED at 150 ms, not before', async (_name, family, contentType, header, value) => {
+    const { elapsedMs, result } = await settle(
+      'v2',
+      {
+        headers: [
+          ['content-type', contentType],
+          [header, value],
+        ],
+        body: family === 'connect' ? new Uint8Array(0) : frame(0, new Uint8Array(0)),
+      },
+      lambdaContext(),
+    )
+    expect(elapsedMs).toBe(150)
+    expect(assertWellFormed(result, 'v2', family, false).code).toBe(Status.DEADLINE_EXCEEDED)
   })
 })

@@ -198,11 +198,9 @@ describe.each(shapes)('Middy combinations through a %s event', (shape) => {
     })
 
     test('the client deadline is enforced', async () => {
-      const start = Date.now()
       const error = await failure(client.echo({ delayMs: 5000 }, { headers: { 'grpc-timeout': '100m' } }))
       expect(error.code).toBe(Code.DeadlineExceeded)
-      expect(Date.now() - start).toBeLessThan(1500)
-    })
+    }, 1500)
   })
 })
 
@@ -446,11 +444,9 @@ describe.each([
   afterAll(() => gateway.close())
 
   test('answers DEADLINE_EXCEEDED, not INTERNAL or a 502', async () => {
-    const start = Date.now()
     const error = await failure(clientFor(gateway.baseUrl).echo({ delayMs: 5000 }))
     expect(error.code).toBe(Code.DeadlineExceeded)
-    expect(Date.now() - start).toBeLessThan(1500)
-  })
+  }, 1500)
 })
 
 // A pbjs static-module style message class: static encode/decode/fromObject, no reflection. Written by hand for the
@@ -577,13 +573,11 @@ describe.each(shapes)('single-method functions through a %s event', (shape) => {
   })
 
   test('a plain handler that honours event.grpc.signal answers DEADLINE_EXCEEDED at the deadline', async () => {
-    const start = Date.now()
     const error = await failure(
       clientFor(plain.baseUrl).echo({ delayMs: 5000 }, { headers: { 'grpc-timeout': '150m' } }),
     )
     expect(error.code).toBe(Code.DeadlineExceeded)
-    expect(Date.now() - start).toBeLessThan(1500)
-  })
+  }, 1500)
 
   test('an explicit method table with reflection types serves its path', async () => {
     const client = clientFor(reflectionTable.baseUrl)

@@ -77,11 +77,9 @@ describe.each(Object.keys(transports) as TransportName[])('server streaming with
     })
 
     test('the deadline ends a slow stream with DEADLINE_EXCEEDED', async () => {
-      const started = Date.now()
       const error = await receive(client, { count: 10, intervalMs: 200 }, { timeoutMs: 450 }).catch((e: unknown) => e)
       expect((error as ConnectError).code).toBe(Code.DeadlineExceeded)
-      expect(Date.now() - started).toBeLessThan(1500)
-    })
+    }, 1500)
 
     test('large messages stream through', async () => {
       const replies = await receive(client, { count: 3, replyBytes: 2_000_000 })

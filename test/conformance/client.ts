@@ -27,6 +27,7 @@ import {
   type RawRequest,
 } from './suites.js'
 import { checkNoDuplicateKeys, isValidFieldName, isValidFieldValue, parseRawBase64 } from './wire.js'
+import { frame } from '../support/frames.js'
 
 /**
  * The client side of the replay: builds the HTTP request the reference client (connect-go) would send for a case,
@@ -142,13 +143,6 @@ function encodeQuery(params: [string, string][]): string {
     .join('&')
 }
 
-function envelope(flags: number, payload: Uint8Array, length = payload.byteLength): Buffer {
-  const header = Buffer.alloc(5)
-  header[0] = flags
-  header.writeUInt32BE(length, 1)
-  return Buffer.concat([header, payload])
-}
-
 /**
  * The request of a case, built as connect-go builds it: Connect unary POST or GET, Connect streaming, or gRPC-Web;
  * headers in Go's canonical case, the custom request headers one line per value.
@@ -171,7 +165,7 @@ export function buildRequest(c: ConformanceCase, deadline: number | undefined): 
     // connect-go sends the remaining time in the largest unit that keeps 8 digits: microseconds for these tests.
     if (remainingMs !== undefined) headers.push(['Grpc-Timeout', `${Math.floor(remainingMs * 1000)}u`])
     custom()
-    const body = gzip ? envelope(1, zlib.gzipSync(message)) : envelope(0, message)
+    const body = gzip ? frame(1, zlib.gzipSync(message)) : frame(0, message)
     return { method: 'POST', url: path, headers, body }
   }
 
@@ -186,7 +180,7 @@ export function buildRequest(c: ConformanceCase, deadline: number | undefined): 
     if (gzip) headers.push(['Connect-Content-Encoding', 'gzip'], ['Connect-Accept-Encoding', 'gzip'])
     headers.push(...timeout)
     custom()
-    const body = gzip ? envelope(1, zlib.gzipSync(message)) : envelope(0, message)
+    const body = gzip ? frame(1, zlib.gzipSync(message)) : frame(0, message)
     return { method: 'POST', url: path, headers, body }
   }
 
@@ -272,7 +266,7 @@ function buildRawRequest(raw: RawRequest): HttpRequest {
     body = Buffer.concat(
       (raw.stream.items ?? []).map((item) => {
         const payload = messageContents(item.payload)
-        return envelope(item.flags ?? 0, payload, item.length ?? payload.byteLength)
+        return frame(item.flags ?? 0, payload, item.length ?? payload.byteLength)
       }),
     )
   }

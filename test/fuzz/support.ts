@@ -7,6 +7,7 @@ import protobuf from 'protobufjs'
 import { GrpcError, Status, grpcFraming, grpcRouter, type GrpcFramingOptions, type RpcCall } from '../../src/index.js'
 import { checkLambdaResult, createLambdaContext, toLambdaEvent } from '../../src/dev-server/lambda-event.js'
 import type { EventShape } from '../../src/event/shape.js'
+import { readFrames } from '../support/frames.js'
 
 export const fuzzRoot = protobuf.loadSync(join(dirname(fileURLToPath(import.meta.url)), 'fuzz.proto'))
 export const FuzzService = fuzzRoot.lookupService('fuzz.v1.FuzzService')
@@ -116,15 +117,6 @@ export function httpEvent(shape: EventShape, request: FuzzRequest): any {
 
 export const lambdaContext = () => createLambdaContext(30_000)
 
-/** `flags | uint32 BE length | payload`, built independently of src/envelope.ts. */
-export function frame(flags: number, payload: Uint8Array, declaredLength = payload.byteLength): Uint8Array {
-  const bytes = new Uint8Array(5 + payload.byteLength)
-  bytes[0] = flags
-  new DataView(bytes.buffer).setUint32(1, declaredLength >>> 0)
-  bytes.set(payload, 5)
-  return bytes
-}
-
 export function concat(...parts: Uint8Array[]): Uint8Array {
   return Buffer.concat(parts)
 }
@@ -183,19 +175,6 @@ function fail2(message: string, response: unknown): never {
 }
 
 /** Splits a body into envelopes; throws when it is not an exact sequence of them. */
-export function splitFrames(body: Uint8Array): { flags: number; payload: Buffer }[] {
-  const frames = []
-  let offset = 0
-  while (offset < body.byteLength) {
-    if (body.byteLength - offset < 5) throw new Error('truncated envelope header in response')
-    const length = Buffer.from(body.buffer, body.byteOffset, body.byteLength).readUInt32BE(offset + 1)
-    if (offset + 5 + length > body.byteLength) throw new Error('truncated envelope in response')
-    frames.push({ flags: body[offset], payload: Buffer.from(body.subarray(offset + 5, offset + 5 + length)) })
-    offset += 5 + length
-  }
-  return frames
-}
-
 function parseTrailerBlock(text: string, response: unknown): Record<string, string> {
   if (!text.endsWith('\r\n') && text !== '') fail2('trailer block does not end with CRLF', response)
   const fields: Record<string, string> = Object.create(null)
@@ -284,7 +263,7 @@ export function assertWellFormed(
           fail2('grpc-web-text body is not base64', result)
         bytes = Buffer.from(text, 'base64')
       }
-      const frames = splitFrames(bytes)
+      const frames = readFrames(bytes)
       const last = frames.at(-1)
       if (last === undefined || last.flags !== 0x80) fail2('gRPC-Web body does not end with a trailer frame', result)
       for (const item of frames.slice(0, -1))
@@ -301,12 +280,12 @@ export function assertWellFormed(
       if (status !== 200) fail2('gRPC status is not 200', result)
       read.code = checkGrpcStatus(headers, result)
       if (read.code !== 0 && body.byteLength > 0) fail2('a gRPC error must be Trailers-Only', result)
-      read.messages = splitFrames(body).map((item) => item.payload)
+      read.messages = readFrames(body).map((item) => item.payload)
       return read
     }
     case 'connect-stream': {
       if (status !== 200) fail2('Connect streaming status is not 200', result)
-      const frames = splitFrames(body)
+      const frames = readFrames(body)
       const last = frames.at(-1)
       if (last === undefined || (last.flags & 0x02) === 0) fail2('no end-stream frame', result)
       for (const item of frames.slice(0, -1))

@@ -1,5 +1,6 @@
 import { Status } from '../../src/index.js'
-import { assertWellFormed, createFuzzLambda, frame, httpEvent, lambdaContext, shapes } from '../fuzz/support.js'
+import { assertWellFormed, createFuzzLambda, httpEvent, lambdaContext, shapes } from '../fuzz/support.js'
+import { frame } from '../support/frames.js'
 
 // Every front door sends the body as a string (or none). A hand-made or forwarded event may not: such a body is a
 // plain 400 in the event's shape, refused before it is read (`{ length: 1e8 }` must not allocate 100 MB).

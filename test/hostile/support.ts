@@ -10,11 +10,10 @@ import {
   type FuzzRequest,
   asRequestBody,
   assertWellFormed,
-  frame,
   httpEvent,
   lambdaContext,
-  splitFrames,
 } from '../fuzz/support.js'
+import { frame, readFrames } from '../support/frames.js'
 
 /** One RPC per protocol: unary on every protocol that has it, and a server stream on Connect. */
 export const rpcProtocols: { family: Family; contentType: string; path: string }[] = [
@@ -94,12 +93,12 @@ function statusMessage(read: ClientView['read'], family: Family): string | undef
     case 'grpc-web':
     case 'grpc-web-text': {
       const body = family === 'grpc-web-text' ? Buffer.from(read.body.toString('latin1'), 'base64') : read.body
-      const block = splitFrames(body).at(-1)?.payload.toString('latin1') ?? ''
+      const block = readFrames(body).at(-1)?.payload.toString('latin1') ?? ''
       const line = block.split('\r\n').find((field) => field.startsWith('grpc-message: '))
       return decodePercent(line?.slice('grpc-message: '.length))
     }
     case 'connect-stream': {
-      const end = JSON.parse(splitFrames(read.body).at(-1)?.payload.toString('utf8') ?? '{}')
+      const end = JSON.parse(readFrames(read.body).at(-1)?.payload.toString('utf8') ?? '{}')
       return end.error?.message
     }
     case 'connect':

@@ -2,15 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { request as httpRequest, type Agent } from 'node:http'
 import { connect as http2Connect, constants as http2Constants, type IncomingHttpHeaders } from 'node:http2'
 
-/** `flags | uint32 length | payload`. */
-export function frame(payload: Uint8Array, flags = 0): Buffer {
-  const bytes = Buffer.alloc(5 + payload.byteLength)
-  bytes[0] = flags
-  bytes.writeUInt32BE(payload.byteLength, 1)
-  bytes.set(payload, 5)
-  return bytes
-}
-
 export function unframe(body: Uint8Array): { flags: number; data: Buffer }[] {
   const frames: { flags: number; data: Buffer }[] = []
   let offset = 0

@@ -5,6 +5,7 @@ import { decodeStatusDetails } from '../../src/status-details.js'
 import type { EventShape } from '../../src/event/shape.js'
 import { createTestLambda, TestService } from '../support/test-service.js'
 import { httpFixtures, loadEvent } from '../fixtures/load-event.js'
+import { frame as buildFrame } from '../support/frames.js'
 
 const context = {} as any
 
@@ -50,13 +51,8 @@ function rpcEvent(
   return event
 }
 
-/** `flags | BE length | payload`, built here independently of src/envelope.ts. */
-function frame(flags: number, payload: Uint8Array | number[]): number[] {
-  const bytes = [...payload]
-  const n = bytes.length
-  return [flags, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff, ...bytes]
-}
-
+/** The shared frame builder as byte values, for toEqual against the result's bytes. */
+const frame = (flags: number, payload: Uint8Array | readonly number[]): number[] => [...buildFrame(flags, payload)]
 const trailer = (text: string) => frame(0x80, [...Buffer.from(text, 'utf8')])
 
 function resultBytes(result: any): number[] {
