@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda'
 import { callExchange } from './call.js'
 import { GrpcError } from './grpc-error.js'
 import type { GrpcEvent } from './middlewares/messages.js'
-import { type ServiceDefinition, type UntypedServiceDefinition, buildMethodTable, isTypedService } from './methods.js'
+import { type ServiceDefinition, buildMethodTable, isTypedService } from './methods.js'
 import type { ServiceHandlers, TypedService } from './services/service.js'
 import { Status } from './status.js'
 
@@ -13,6 +13,11 @@ export type GrpcHandler<Req = any, Res = any> = (
   options: { signal: AbortSignal },
 ) => Res | Promise<Res>
 
+/** A typed service's handlers by its family's keys; any handlers by method name or path for an untyped service. */
+export type RouterHandlers<T extends ServiceDefinition> = T extends TypedService
+  ? ServiceHandlers<T>
+  : Record<string, GrpcHandler>
+
 /**
  * One Middy handler for many methods: keys are method names (`SayHello`) or paths (`/pkg.Service/SayHello`). A
  * method the service declares without a handler here is UNIMPLEMENTED. The handler is raced against the client's
@@ -22,8 +27,7 @@ export type GrpcHandler<Req = any, Res = any> = (
  * `protobufEsService`, `tsProtoService` or `protobufjsStaticService`) also types each handler from its method, under
  * its family's keys, and a key that is not a method of the service does not compile.
  */
-export function grpcRouter<T extends TypedService>(service: T, handlers: ServiceHandlers<T>): GrpcHandler
-export function grpcRouter(service: UntypedServiceDefinition, handlers: Record<string, GrpcHandler>): GrpcHandler
+export function grpcRouter<T extends ServiceDefinition>(service: T, handlers: RouterHandlers<T>): GrpcHandler
 export function grpcRouter(handlers: Record<string, GrpcHandler>): GrpcHandler
 export function grpcRouter(
   serviceOrHandlers: ServiceDefinition | Record<string, GrpcHandler>,

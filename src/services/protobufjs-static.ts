@@ -20,7 +20,8 @@ type Parent<Path extends string> = Path extends `${infer Head}.${infer Rest}`
     : Head
   : never
 
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+/** Whether A and B are the same type (not merely assignable both ways, as two all-optional interfaces are). */
+type Same<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false
 
 /** The pbts message classes of a namespace, as `[class instance, its I-interface]` pairs. */
 type Classes<Namespace> = {

@@ -1,0 +1,63 @@
+// Jest globalSetup: the code each generator family makes from test/typed/proto (and protobuf-es code for the
+// conformance service), written to test/.gen/typed with the generators in devDependencies (buf with the local
+// protoc-gen-es and ts-proto plugins, pbjs/pbts from protobufjs-cli), all offline. A stamp of the inputs and the
+// generator versions skips the work when nothing changed.
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const bin = join(root, 'node_modules', '.bin')
+export const genDir = join(root, 'test', '.gen', 'typed')
+const protoDir = join(root, 'test', 'typed', 'proto')
+const conformanceDir = join(root, 'test', 'conformance')
+const greeterProto = join(protoDir, 'hello', 'v1', 'greeter.proto')
+const generators = ['@bufbuild/buf', '@bufbuild/protoc-gen-es', 'ts-proto', 'protobufjs-cli', 'protobufjs']
+
+const plugin = (name, out, opt) => ({ local: join(bin, name), out: join(genDir, out), opt })
+
+function stamp() {
+  const hash = createHash('sha256')
+  hash.update(readFileSync(fileURLToPath(import.meta.url)))
+  for (const file of [greeterProto, join(conformanceDir, 'service.proto'), join(conformanceDir, 'status.proto')])
+    hash.update(readFileSync(file))
+  for (const name of generators)
+    hash.update(JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version)
+  return hash.digest('hex')
+}
+
+function buf(input, plugins) {
+  const template = JSON.stringify({ version: 'v2', plugins })
+  execFileSync(join(bin, 'buf'), ['generate', input, '--template', template], { cwd: root, stdio: 'pipe' })
+}
+
+export default function generate() {
+  const stampFile = join(genDir, '.stamp')
+  const expected = stamp()
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === expected) return
+  rmSync(genDir, { recursive: true, force: true })
+  mkdirSync(join(genDir, 'pbjs'), { recursive: true })
+  buf(relative(root, protoDir), [
+    plugin('protoc-gen-es', 'es', ['target=ts', 'import_extension=js']),
+    plugin('protoc-gen-ts_proto', 'ts-proto', ['outputServices=generic-definitions', 'importSuffix=.js']),
+  ])
+  buf(relative(root, conformanceDir), [plugin('protoc-gen-es', 'conformance-es', ['target=ts', 'import_extension=js'])])
+  const staticModule = join(genDir, 'pbjs', 'greeter.js')
+  execFileSync(join(bin, 'pbjs'), ['-t', 'static-module', '-w', 'es6', '-o', staticModule, greeterProto])
+  // pbjs's es6 wrapper imports `* as $protobuf from "protobufjs/minimal"`: Node's ESM loader needs the file name,
+  // and protobufjs's minimal build is CommonJS, whose exports only a default import sees.
+  const code = readFileSync(staticModule, 'utf8')
+  const fixed = code.replace(
+    'import * as $protobuf from "protobufjs/minimal";',
+    'import $protobuf from "protobufjs/minimal.js";',
+  )
+  if (fixed === code) throw new Error(`test/typed/generate.mjs: pbjs changed its import line in ${staticModule}`)
+  writeFileSync(staticModule, fixed)
+  execFileSync(join(bin, 'pbts'), ['-o', join(genDir, 'pbjs', 'greeter.d.ts'), staticModule])
+  execFileSync(join(bin, 'pbjs'), ['-t', 'json', '-o', join(genDir, 'pbjs', 'greeter.json'), greeterProto])
+  writeFileSync(stampFile, expected)
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) generate()
