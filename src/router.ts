@@ -57,7 +57,10 @@ export function grpcRouter(
   }
 }
 
-/** Handlers by method path; a key that names no method of the service (by family key, name or path) throws. */
+/**
+ * Handlers by method path. A typed service's keys are its family's (`sayHello` or `SayHello`), an untyped one's are
+ * method names or paths; a key that names no method of the service throws.
+ */
 function routesByPath(
   service: ServiceDefinition,
   handlers: Record<string, GrpcHandler | undefined>,
@@ -67,7 +70,10 @@ function routesByPath(
   const routes = new Map<string, GrpcHandler>()
   for (const [key, handler] of Object.entries(handlers)) {
     if (handler === undefined) continue
-    const method = keyed?.get(key) ?? methods.find((candidate) => candidate.name === key || candidate.path === key)
+    const method =
+      keyed !== undefined
+        ? keyed.get(key)
+        : methods.find((candidate) => candidate.name === key || candidate.path === key)
     if (method === undefined) throw new Error(`middy-grpc: grpcRouter: the service has no method "${key}"`)
     routes.set(method.path, handler)
   }
