@@ -86,8 +86,9 @@ export type ProtobufjsStaticShape<
   [K in keyof Methods & string as Capitalize<K>]: StaticMethodShape<Methods[K], Lookup<Module, Parent<Path>>>
 }
 
-interface JsonDescriptor {
-  nested?: protobuf.INamespace['nested']
+/** What `pbjs -t json` writes, as a JSON import types it (strings and booleans widened). */
+export interface JsonDescriptor {
+  nested?: object
 }
 
 /**
@@ -101,7 +102,7 @@ export function protobufjsStaticService<Module extends object, Path extends stri
   descriptor: JsonDescriptor,
   serviceName: Path,
 ): TypedService<ProtobufjsStaticShape<Module, Path>> {
-  const root = protobufLight.Root.fromJSON(descriptor)
+  const root = protobufLight.Root.fromJSON(descriptor as protobuf.INamespace)
   const service = root.lookupService(serviceName)
   const classOf = (type: protobuf.Type): MessageType => {
     const path = type.fullName.replace(/^\./, '').split('.')

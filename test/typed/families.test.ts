@@ -12,6 +12,7 @@ import { frame } from '../support/dev-clients.js'
 import { loadClientRegistry } from '../support/client-schema.js'
 import { type FamilyName, createGreeterLambda, families, reflectionGreeter } from './greeter.js'
 import { grpcRouter, type GrpcEvent } from '../../src/index.js'
+import { buildMethodTable } from '../../src/methods.js'
 import { loadEvent } from '../fixtures/load-event.js'
 
 const greeterDesc = loadClientRegistry('test/typed/proto').getService('hello.v1.Greeter') as DescService
@@ -129,4 +130,23 @@ test('grpcRouter(service, handlers) refuses a key that is no method of the servi
   expect(() => grpcRouter(families['protobuf-es'].service, { SayHello: handler } as never)).toThrow(
     'the service has no method "SayHello"',
   )
+})
+
+test('a reply field set to its default value: protobufjs sends it, protobuf-es and ts-proto leave it out', () => {
+  const encode = (family: FamilyName, key: string) => {
+    const { service } = families[family]
+    const method = buildMethodTable(service, key).values().next().value
+    return Buffer.from(method!.responseCodec.encodeBinary({ message: 'a', blob: new Uint8Array() })).toString('hex')
+  }
+  expect({
+    'protobufjs reflection': encode('protobufjs reflection', 'SayHello'),
+    'protobufjs static': encode('protobufjs static', 'SayHello'),
+    'protobuf-es': encode('protobuf-es', 'sayHello'),
+    'ts-proto': encode('ts-proto', 'sayHello'),
+  }).toEqual({
+    'protobufjs reflection': '0a01611a00',
+    'protobufjs static': '0a01611a00',
+    'protobuf-es': '0a0161',
+    'ts-proto': '0a0161',
+  })
 })

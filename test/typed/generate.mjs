@@ -1,7 +1,8 @@
 // Jest globalSetup: the code each generator family makes from test/typed/proto (and protobuf-es code for the
 // conformance service), written to test/.gen/typed with the generators in devDependencies (buf with the local
-// protoc-gen-es and ts-proto plugins, pbjs/pbts from protobufjs-cli), all offline. A stamp of the inputs and the
-// generator versions skips the work when nothing changed.
+// protoc-gen-es and ts-proto plugins, pbjs/pbts from protobufjs-cli), all offline; and the README's typed-service
+// examples, their imports pointed at that code, for test/typed/types.test.ts to compile. A stamp of the inputs and
+// the generator versions skips the work when nothing changed.
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -14,6 +15,7 @@ export const genDir = join(root, 'test', '.gen', 'typed')
 const protoDir = join(root, 'test', 'typed', 'proto')
 const conformanceDir = join(root, 'test', 'conformance')
 const greeterProto = join(protoDir, 'hello', 'v1', 'greeter.proto')
+const readme = join(root, 'README.md')
 const generators = ['@bufbuild/buf', '@bufbuild/protoc-gen-es', 'ts-proto', 'protobufjs-cli', 'protobufjs']
 
 const plugin = (name, out, opt) => ({ local: join(bin, name), out: join(genDir, out), opt })
@@ -21,7 +23,12 @@ const plugin = (name, out, opt) => ({ local: join(bin, name), out: join(genDir, 
 function stamp() {
   const hash = createHash('sha256')
   hash.update(readFileSync(fileURLToPath(import.meta.url)))
-  for (const file of [greeterProto, join(conformanceDir, 'service.proto'), join(conformanceDir, 'status.proto')])
+  for (const file of [
+    greeterProto,
+    readme,
+    join(conformanceDir, 'service.proto'),
+    join(conformanceDir, 'status.proto'),
+  ])
     hash.update(readFileSync(file))
   for (const name of generators)
     hash.update(JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version)
@@ -31,6 +38,35 @@ function stamp() {
 function buf(input, plugins) {
   const template = JSON.stringify({ version: 'v2', plugins })
   execFileSync(join(bin, 'buf'), ['generate', input, '--template', template], { cwd: root, stdio: 'pipe' })
+}
+
+/** Where the README's examples import from, and where that is here (relative to test/.gen/typed/readme). */
+const readmeImports = {
+  'middy-grpc': '../../../../src/index.js',
+  'middy-grpc/protobuf-es': '../../../../src/services/protobuf-es.js',
+  './gen/greeter_pb.js': '../es/hello/v1/greeter_pb.js',
+  './gen/greeter.json': '../pbjs/greeter.json',
+  './gen/greeter.js': null, // ts-proto's and pbjs's file names agree: told apart by what the example imports
+}
+
+/** The `ts` examples of the README's "Typed services" section. */
+function writeReadmeExamples() {
+  const text = readFileSync(readme, 'utf8')
+  const start = text.indexOf('\n## Typed services\n')
+  const end = text.indexOf('\n## ', start + 1)
+  if (start === -1 || end === -1) throw new Error('README.md has no "## Typed services" section')
+  const examples = [...text.slice(start, end).matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1])
+  mkdirSync(join(genDir, 'readme'))
+  examples.forEach((example, index) => {
+    const staticModule = example.includes('protobufjsStaticService')
+    const code = example.replace(/(from |import )'([^']+)'/g, (whole, keyword, specifier) => {
+      if (!(specifier in readmeImports)) return whole
+      const target =
+        readmeImports[specifier] ?? (staticModule ? '../pbjs/greeter.js' : '../ts-proto/hello/v1/greeter.js')
+      return `${keyword}'${target}'`
+    })
+    writeFileSync(join(genDir, 'readme', `example-${index + 1}.ts`), code)
+  })
 }
 
 export default function generate() {
@@ -57,6 +93,7 @@ export default function generate() {
   writeFileSync(staticModule, fixed)
   execFileSync(join(bin, 'pbts'), ['-o', join(genDir, 'pbjs', 'greeter.d.ts'), staticModule])
   execFileSync(join(bin, 'pbjs'), ['-t', 'json', '-o', join(genDir, 'pbjs', 'greeter.json'), greeterProto])
+  writeReadmeExamples()
   writeFileSync(stampFile, expected)
 }
 

@@ -4,11 +4,19 @@
  */
 import middy from '@middy/core'
 import type { Context } from 'aws-lambda'
-import { type GrpcEvent, type MethodHandler, grpcFraming, grpcRouter } from '../../../src/index.js'
+import {
+  type GrpcEvent,
+  type MethodHandler,
+  grpcFraming,
+  grpcRouter,
+  protobufjsStaticService,
+} from '../../../src/index.js'
 import type {
   HelloReply as EsHelloReply,
   HelloRequest as EsHelloRequest,
 } from '../../.gen/typed/es/hello/v1/greeter_pb.js'
+import descriptor from '../../.gen/typed/pbjs/greeter.json' with { type: 'json' }
+import * as pbjsModule from '../../.gen/typed/pbjs/greeter.js'
 import type { hello } from '../../.gen/typed/pbjs/greeter.js'
 import type { FailRequest, HelloRequest } from '../../.gen/typed/ts-proto/hello/v1/greeter.js'
 import { esGreeter, staticGreeter, tsProtoGreeter } from '../greeter.js'
@@ -81,3 +89,11 @@ middy()
     assertType<Equal<typeof event.message, HelloRequest>>()
     return { message: event.message.name }
   })
+
+// The README's way for a static module: the pbjs JSON descriptor imported as JSON.
+grpcRouter(protobufjsStaticService(pbjsModule, descriptor, 'hello.v1.Greeter'), {
+  Lookup: (event) => {
+    assertType<Equal<typeof event.message, hello.v1.HelloRequest>>()
+    return { message: event.message.name }
+  },
+})
