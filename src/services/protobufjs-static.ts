@@ -64,19 +64,22 @@ type ServiceMethods<Service> = {
 
 type InstanceOf<Class> = Class extends abstract new (...args: never[]) => infer S ? S : never
 
+/** pbts 2 (protobufjs 8) declares `responseStream` on each method; pbts 1 does not, and then either is allowed. */
+type StaticKind<Method> = Method extends { readonly responseStream: true }
+  ? 'server_streaming'
+  : Method extends { readonly responseStream: undefined | false }
+    ? 'unary'
+    : Exclude<MethodKind, 'client_streaming' | 'bidi_streaming'>
+
 type StaticMethodShape<Method, Namespace> = Method extends (request: infer I) => Promise<infer R>
-  ? MethodShape<
-      InstanceFor<Namespace, I>,
-      R,
-      InterfaceFor<Namespace, R> | R,
-      Exclude<MethodKind, 'client_streaming' | 'bidi_streaming'>
-    >
+  ? MethodShape<InstanceFor<Namespace, I>, R, InterfaceFor<Namespace, R> | R, StaticKind<Method>>
   : never
 
 /**
  * Each method of a pbts-declared service under its .proto name (`SayHello`), typed from the declarations: the request
- * as its message class, replies as the response's I-interface or class. pbts declarations do not say which methods
- * stream, so a handler may return one reply or an AsyncIterable of them (the descriptor decides at run time).
+ * as its message class, replies as the response's I-interface or class. Declarations from pbts 1 do not say which
+ * methods stream, so there a handler may return one reply or an AsyncIterable of them (the descriptor decides at run
+ * time); pbts 2's say it.
  */
 export type ProtobufjsStaticShape<
   Module,

@@ -82,15 +82,12 @@ export default function generate() {
   buf(relative(root, conformanceDir), [plugin('protoc-gen-es', 'conformance-es', ['target=ts', 'import_extension=js'])])
   const staticModule = join(genDir, 'pbjs', 'greeter.js')
   execFileSync(join(bin, 'pbjs'), ['-t', 'static-module', '-w', 'es6', '-o', staticModule, greeterProto])
-  // pbjs's es6 wrapper imports `* as $protobuf from "protobufjs/minimal"`: Node's ESM loader needs the file name,
-  // and protobufjs's minimal build is CommonJS, whose exports only a default import sees.
-  const code = readFileSync(staticModule, 'utf8')
-  const fixed = code.replace(
-    'import * as $protobuf from "protobufjs/minimal";',
-    'import $protobuf from "protobufjs/minimal.js";',
-  )
-  if (fixed === code) throw new Error(`test/typed/generate.mjs: pbjs changed its import line in ${staticModule}`)
-  writeFileSync(staticModule, fixed)
+  // protobufjs-cli 1's es6 wrapper imports `* as $protobuf from "protobufjs/minimal"`: Node's ESM loader needs the file
+  // name, and protobufjs is CommonJS, whose exports only a default import sees. protobufjs-cli 2 writes the latter.
+  const esmImport = 'import $protobuf from "protobufjs/minimal.js";'
+  const code = readFileSync(staticModule, 'utf8').replace('import * as $protobuf from "protobufjs/minimal";', esmImport)
+  if (!code.includes(esmImport)) throw new Error(`test/typed/generate.mjs: unexpected import line in ${staticModule}`)
+  writeFileSync(staticModule, code)
   execFileSync(join(bin, 'pbts'), ['-o', join(genDir, 'pbjs', 'greeter.d.ts'), staticModule])
   execFileSync(join(bin, 'pbjs'), ['-t', 'json', '-o', join(genDir, 'pbjs', 'greeter.json'), greeterProto])
   writeReadmeExamples()
