@@ -3,6 +3,8 @@
  * ts-proto) passes the same real-client calls (connect-node over Connect proto and JSON, Connect GET, gRPC-Web and
  * gRPC, through the dev server), and every family puts the same bytes on the wire.
  */
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import type { DescService } from '@bufbuild/protobuf'
 import { Code, ConnectError, createClient, type Transport } from '@connectrpc/connect'
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node'
@@ -15,6 +17,7 @@ import { grpcRouter, type GrpcEvent } from '../../src/index.js'
 import { buildMethodTable } from '../../src/methods.js'
 import { loadEvent } from '../fixtures/load-event.js'
 
+const require = createRequire(import.meta.url)
 const greeterDesc = loadClientRegistry('test/typed/proto').getService('hello.v1.Greeter') as DescService
 const familyNames = Object.keys(families) as FamilyName[]
 const blob = new Uint8Array([0, 1, 2, 250])
@@ -132,20 +135,26 @@ test('grpcRouter(service, handlers) refuses a key that is no method of the servi
   )
 })
 
-test('a reply field set to its default value: protobufjs sends it, protobuf-es and ts-proto leave it out', () => {
+// protobufjs 8 (test:latest) leaves such fields out as the others do; protobufjs 7 writes them.
+const protobufjsMajor = Number(
+  JSON.parse(readFileSync(require.resolve('protobufjs/package.json'), 'utf8')).version.split('.')[0],
+)
+
+test(`a reply field set to its default value: protobufjs ${protobufjsMajor} ${protobufjsMajor >= 8 ? 'leaves it out' : 'sends it'}, protobuf-es and ts-proto leave it out`, () => {
   const encode = (family: FamilyName, key: string) => {
     const { service } = families[family]
     const method = buildMethodTable(service, key).values().next().value
     return Buffer.from(method!.responseCodec.encodeBinary({ message: 'a', blob: new Uint8Array() })).toString('hex')
   }
+  const protobufjs = protobufjsMajor >= 8 ? '0a0161' : '0a01611a00'
   expect({
     'protobufjs reflection': encode('protobufjs reflection', 'SayHello'),
     'protobufjs static': encode('protobufjs static', 'SayHello'),
     'protobuf-es': encode('protobuf-es', 'sayHello'),
     'ts-proto': encode('ts-proto', 'sayHello'),
   }).toEqual({
-    'protobufjs reflection': '0a01611a00',
-    'protobufjs static': '0a01611a00',
+    'protobufjs reflection': protobufjs,
+    'protobufjs static': protobufjs,
     'protobuf-es': '0a0161',
     'ts-proto': '0a0161',
   })
