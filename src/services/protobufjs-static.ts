@@ -64,12 +64,19 @@ type ServiceMethods<Service> = {
 
 type InstanceOf<Class> = Class extends abstract new (...args: never[]) => infer S ? S : never
 
-/** pbts 2 (protobufjs 8) declares `responseStream` on each method; pbts 1 does not, and then either is allowed. */
-type StaticKind<Method> = Method extends { readonly responseStream: true }
-  ? 'server_streaming'
-  : Method extends { readonly responseStream: undefined | false }
-    ? 'unary'
-    : Exclude<MethodKind, 'client_streaming' | 'bidi_streaming'>
+/** pbts 2 (protobufjs 8) declares how each method streams; pbts 1 does not, and then every kind is allowed. */
+type StaticKind<Method> = Method extends {
+  readonly requestStream: infer Requests
+  readonly responseStream: infer Replies
+}
+  ? Requests extends true
+    ? Replies extends true
+      ? 'bidi_streaming'
+      : 'client_streaming'
+    : Replies extends true
+      ? 'server_streaming'
+      : 'unary'
+  : MethodKind
 
 type StaticMethodShape<Method, Namespace> = Method extends (request: infer I) => Promise<infer R>
   ? MethodShape<InstanceFor<Namespace, I>, R, InterfaceFor<Namespace, R> | R, StaticKind<Method>>
@@ -78,8 +85,8 @@ type StaticMethodShape<Method, Namespace> = Method extends (request: infer I) =>
 /**
  * Each method of a pbts-declared service under its .proto name (`SayHello`), typed from the declarations: the request
  * as its message class, replies as the response's I-interface or class. Declarations from pbts 1 do not say which
- * methods stream, so there a handler may return one reply or an AsyncIterable of them (the descriptor decides at run
- * time); pbts 2's say it.
+ * methods stream, so there a handler has both `event.message` and `event.messages` and may return one reply or an
+ * AsyncIterable of them (the descriptor decides at run time); pbts 2's say it.
  */
 export type ProtobufjsStaticShape<
   Module,

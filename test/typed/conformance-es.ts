@@ -94,10 +94,13 @@ function toEsReply({ payload }: Payload): EsReply {
   }
 }
 
+/** A typed event for the shared handlers, written for untyped ones (whose event has both `message` and `messages`). */
+const untyped = (event: object) => event as GrpcEvent
+
 /** The shared unary handler for one of the two unary methods. */
 function unaryHandler(schema: typeof UnaryRequestSchema | typeof IdempotentUnaryRequestSchema) {
   const { unary } = conformanceHandlers(readUnary(schema) as ReadRequest)
-  return async (event: GrpcEvent) => toEsReply((await unary(event)) as Payload)
+  return async (event: object) => toEsReply((await unary(untyped(event))) as Payload)
 }
 
 export function createConformanceEsLambda() {
@@ -109,7 +112,7 @@ export function createConformanceEsLambda() {
         unary: unaryHandler(UnaryRequestSchema),
         idempotentUnary: unaryHandler(IdempotentUnaryRequestSchema),
         serverStream: async function* (event) {
-          for await (const reply of serverStream(event)) yield toEsReply(reply as Payload)
+          for await (const reply of serverStream(untyped(event))) yield toEsReply(reply as Payload)
         },
       }),
     )

@@ -1,7 +1,8 @@
 /**
  * The same greeter served four ways (test/typed/greeter.ts: protobufjs reflection, pbjs static module, protobuf-es,
  * ts-proto) passes the same real-client calls (connect-node over Connect proto and JSON, Connect GET, gRPC-Web and
- * gRPC, through the dev server), and every family puts the same bytes on the wire.
+ * gRPC, through the dev server: unary, server-streaming, client-streaming and failing calls), and every family puts
+ * the same bytes on the wire.
  */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -37,7 +38,7 @@ describe.each(familyNames)('the greeter from %s code', (family) => {
   })
   afterAll(() => server.close())
 
-  test.each(rows)('connect-node %s: unary, server stream, error', async (_row, transport) => {
+  test.each(rows)('connect-node %s: unary, server stream, client stream, error', async (_row, transport) => {
     const client = createClient(greeterDesc, transport(server.url)) as any
     const request = { name: 'Ada', count: 41n, blob }
     const expected = { message: 'Hello, Ada', count: 42n, blob, words: ['typed', 'greeter'], replyKind: '' }
@@ -46,6 +47,11 @@ describe.each(familyNames)('the greeter from %s code', (family) => {
     const stream: { message: string; count: bigint }[] = []
     for await (const reply of client.sayHellos(request)) stream.push({ message: reply.message, count: reply.count })
     expect(stream).toEqual([41n, 42n, 43n].map((count) => ({ message: 'Hello, Ada', count })))
+    async function* names() {
+      yield { name: 'Ada', count: 1n }
+      yield { name: 'Grace', count: 2n }
+    }
+    expect(await client.collectHellos(names())).toMatchObject({ message: 'Hello, Ada and Grace', count: 3n })
     const error = await client
       .fail({ code: 5, message: 'no such greeter ☺' })
       .catch((e: unknown) => ConnectError.from(e))

@@ -1,7 +1,8 @@
 /**
  * The same greeter (test/typed/proto/hello/v1/greeter.proto) served by each family of generated code, with the
  * handlers a user of that family would write. Every family answers alike: SayHello and Lookup reply with a greeting,
- * the count plus one and the blob back; SayHellos streams three replies; Fail throws the requested error.
+ * the count plus one and the blob back; SayHellos streams three replies; CollectHellos greets every name it is sent,
+ * with the sum of the counts; Fail throws the requested error.
  */
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -38,6 +39,15 @@ export const esHandler = grpcRouter(esGreeter, {
     words,
   }),
   lookup: ({ message }) => ({ message: greeting(message.name), count: message.count + 1n, blob: message.blob, words }),
+  collectHellos: async ({ messages }) => {
+    const names: string[] = []
+    let count = 0n
+    for await (const message of messages) {
+      names.push(message.name)
+      count += message.count
+    }
+    return { message: greeting(names.join(' and ')), count }
+  },
   sayHellos: async function* ({ message }) {
     for (let i = 0n; i < 3n; i++) yield { message: greeting(message.name), count: message.count + i }
   },
@@ -56,6 +66,15 @@ export const tsProtoHandler = grpcRouter(tsProtoGreeter, {
     words,
   }),
   lookup: ({ message }) => ({ message: greeting(message.name), count: message.count + 1, blob: message.blob, words }),
+  collectHellos: async ({ messages }) => {
+    const names: string[] = []
+    let count = 0
+    for await (const message of messages) {
+      names.push(message.name)
+      count += message.count
+    }
+    return { message: greeting(names.join(' and ')), count }
+  },
   sayHellos: async function* ({ message }) {
     for (let i = 0; i < 3; i++) yield { message: greeting(message.name), count: message.count + i }
   },
@@ -81,6 +100,15 @@ export const staticHandler = grpcRouter(staticGreeter, {
     blob: message.blob,
     words,
   }),
+  CollectHellos: async ({ messages }) => {
+    const names: string[] = []
+    let count = 0
+    for await (const message of messages) {
+      names.push(message.name)
+      count += toNumber(message.count)
+    }
+    return { message: greeting(names.join(' and ')), count }
+  },
   SayHellos: async function* ({ message }) {
     for (let i = 0; i < 3; i++) yield { message: greeting(message.name), count: toNumber(message.count) + i }
   },
@@ -104,6 +132,15 @@ export const reflectionHandler = grpcRouter(reflectionGreeter, {
     blob: message.blob,
     words,
   }),
+  CollectHellos: async ({ messages }) => {
+    const names: string[] = []
+    let count = 0
+    for await (const message of messages) {
+      names.push(message.name)
+      count += toNumber(message.count)
+    }
+    return { message: greeting(names.join(' and ')), count }
+  },
   SayHellos: async function* ({ message }) {
     for (let i = 0; i < 3; i++) yield { message: greeting(message.name), count: toNumber(message.count) + i }
   },

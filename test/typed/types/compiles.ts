@@ -29,7 +29,7 @@ function assertType<T extends true>(): T | undefined {
 grpcRouter(esGreeter, {
   sayHello: (event) => {
     assertType<Equal<typeof event.message, EsHelloRequest>>()
-    assertType<Equal<typeof event, GrpcEvent<EsHelloRequest, EsHelloReply>>>()
+    assertType<Equal<typeof event, GrpcEvent<EsHelloRequest, EsHelloReply, 'unary'>>>()
     assertType<Equal<typeof event.message.count, bigint>>()
     return { message: event.message.name, count: 1n }
   },
@@ -45,6 +45,12 @@ grpcRouter(esGreeter, {
     }) satisfies EsHelloReply,
   sayHellos: async function* (event) {
     yield { message: event.message.name }
+  },
+  collectHellos: async (event) => {
+    assertType<Equal<typeof event.messages, AsyncIterable<EsHelloRequest>>>()
+    assertType<Equal<typeof event.message, undefined>>()
+    for await (const message of event.messages) return { message: message.name }
+    return {}
   },
 })
 

@@ -18,6 +18,21 @@ grpcRouter(esGreeter, {
 })
 
 grpcRouter(esGreeter, {
+  // A client stream's requests are in event.messages; event.message is undefined.
+  collectHellos: (event) => ({
+    // @ts-expect-error TS18048 event.message of a client stream
+    message: event.message.name,
+  }),
+})
+
+grpcRouter(esGreeter, {
+  // @ts-expect-error TS2322 a client stream returns one reply, not a stream
+  collectHellos: async function* () {
+    yield {}
+  },
+})
+
+grpcRouter(esGreeter, {
   // @ts-expect-error TS2353 a key that is not a method of the service
   sayGoodbye: () => ({}),
 })
