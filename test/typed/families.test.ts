@@ -13,8 +13,9 @@ import type { Context } from 'aws-lambda'
 import { createDevServer, createLambdaContext, type DevServer } from '../../src/dev-server/index.js'
 import { frame } from '../support/dev-clients.js'
 import { loadClientRegistry } from '../support/client-schema.js'
-import { type FamilyName, createGreeterLambda, families, reflectionGreeter } from './greeter.js'
-import { grpcRouter, type GrpcEvent } from '../../src/index.js'
+import { type FamilyName, createGreeterLambda, esGreeter, families, greeting, reflectionGreeter } from './greeter.js'
+import middy from '@middy/core'
+import { type GrpcEvent, type MethodHandler, grpcFraming, grpcRouter } from '../../src/index.js'
 import { buildMethodTable } from '../../src/methods.js'
 import { loadEvent } from '../fixtures/load-event.js'
 
@@ -164,4 +165,21 @@ test(`a reply field set to its default value: protobufjs ${protobufjsMajor} ${pr
     'protobuf-es': '0a0161',
     'ts-proto': '0a0161',
   })
+})
+
+test("a single-method function names its method by the family's key", async () => {
+  const sayHello: MethodHandler<typeof esGreeter, 'sayHello'> = (event) => ({ message: greeting(event.message.name) })
+  const lambda = middy()
+    .use(grpcFraming({ service: esGreeter, method: 'sayHello', logger: false }))
+    .handler(sayHello)
+  const call = async (path: string) => {
+    const event = v2Event(path, 'application/proto', Buffer.from('0a03416461', 'hex')) // { name: "Ada" }
+    const result = (await lambda(event as never, createLambdaContext(10_000))) as { statusCode: number; body: string }
+    return { status: result.statusCode, body: Buffer.from(result.body, 'base64').toString('hex') }
+  }
+  expect(await call('/hello.v1.Greeter/SayHello')).toEqual({ status: 200, body: '0a0a48656c6c6f2c20416461' })
+  expect((await call('/hello.v1.Greeter/Lookup')).status).toBe(404)
+  expect(() => grpcFraming({ service: esGreeter, method: 'sayGoodbye' as 'sayHello' })).toThrow(
+    'middy-grpc: the service has no method "sayGoodbye"',
+  )
 })

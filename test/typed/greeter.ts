@@ -25,7 +25,7 @@ import { GreeterDefinition } from '../.gen/typed/ts-proto/hello/v1/greeter.js'
 const here = dirname(fileURLToPath(import.meta.url))
 export const greeterProto = join(here, 'proto', 'hello', 'v1', 'greeter.proto')
 
-const greeting = (name: string) => `Hello, ${name}`
+export const greeting = (name: string) => `Hello, ${name}`
 const words = ['typed', 'greeter']
 const failure = (code: number, message: string) => new GrpcError(code as StatusCode, message)
 
