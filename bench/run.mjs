@@ -10,10 +10,12 @@ import { build } from 'esbuild'
 const benchDir = dirname(fileURLToPath(import.meta.url))
 const root = join(benchDir, '..')
 const outDir = join(benchDir, '.out')
-const all = ['throughput', 'cold-start', 'memory']
+const all = ['throughput', 'cold-start', 'memory', 'families']
 const selected = process.argv.slice(2).filter((arg) => all.includes(arg))
 const parts = selected.length > 0 ? selected : all
 const quick = process.argv.includes('--quick')
+
+if (parts.includes('families')) (await import('../test/typed/generate.mjs')).default()
 
 await build({
   entryPoints: parts.map((part) => join(benchDir, `${part}.ts`)),

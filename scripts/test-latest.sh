@@ -48,7 +48,7 @@ if [ -d "$repo/../shared" ]; then ln -s "$(cd "$repo/../shared" && pwd)" "$work/
 
 cd "$copy"
 # Every @middy/* package the repository tests with, at major 7; every @connectrpc/* one at 2.2 or later (2.2 needs
-# Node 22+, so the lockfile written on Node 20 holds 2.1).
+# Node 22+, so the lockfile written on Node 20 holds 2.1); protobufjs-cli 2, whose peer is protobufjs 8.
 package_names() {
   node -e '
     const pkg = require("./package.json")
@@ -58,7 +58,7 @@ package_names() {
 }
 mapfile -t middy < <(package_names @middy/)
 mapfile -t connect < <(package_names @connectrpc/)
-latest=("${middy[@]/%/@7}" "${connect[@]/%/@^2.2.0}" protobufjs@8 node@24)
+latest=("${middy[@]/%/@7}" "${connect[@]/%/@^2.2.0}" protobufjs@8 protobufjs-cli@2 node@24)
 
 echo "test-latest: npm install ${latest[*]}"
 npm install --no-audit --no-fund --prefer-offline --save-dev "${latest[@]}"

@@ -19,8 +19,13 @@ type Hook = (request: AnyRequest) => void | Promise<void>
 // With a typed service and one `method` (by its family's key), the handler's event is typed from that method.
 export function grpcFraming<T extends TypedService, K extends keyof ShapeOf<T> & string>(
   options: GrpcFramingOptions & { service: T; method: K },
+): MiddlewareObj<
+  GrpcEvent<ShapeOf<T>[K]['request'], ShapeOf<T>[K]['response'], ShapeOf<T>[K]['kind']>,
   // biome-ignore lint/suspicious/noExplicitAny: the result is whatever the front door's shape is
-): MiddlewareObj<GrpcEvent<ShapeOf<T>[K]['request'], ShapeOf<T>[K]['response']>, any, Error, Context>
+  any,
+  Error,
+  Context
+>
 // biome-ignore lint/suspicious/noExplicitAny: the untyped default of the public API (a handler without type arguments)
 export function grpcFraming<Req = any, Res = any>(
   options: GrpcFramingOptions,

@@ -1,5 +1,5 @@
 export { grpcFraming, type GrpcFramingOptions } from './grpc-framing.js'
-export { grpcRouter, type GrpcHandler } from './router.js'
+export { grpcRouter, type GrpcHandler, type RouterHandlers } from './router.js'
 export { grpcHttpEvent, type GrpcHttpEventOptions } from './middlewares/http-event.js'
 export { grpcProtocol, type GrpcProtocolOptions, type ErrorLogEntry } from './middlewares/protocol.js'
 export {
@@ -38,6 +38,10 @@ export {
   type TsProtoPartial,
 } from './services/ts-proto.js'
 export type { TsProtoMessageFns } from './codecs/ts-proto.js'
-export { protobufjsStaticService, type ProtobufjsStaticShape } from './services/protobufjs-static.js'
+export {
+  protobufjsStaticService,
+  type ProtobufjsStaticShape,
+  type JsonDescriptor,
+} from './services/protobufjs-static.js'
 export type { EventShape, LambdaHttpEvent, LambdaHttpResult } from './event/shape.js'
 export { corsAllowedHeaders, corsExposedHeaders } from './cors.js'

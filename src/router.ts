@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda'
 import { callExchange } from './call.js'
 import { GrpcError } from './grpc-error.js'
 import type { GrpcEvent } from './middlewares/messages.js'
-import { type ServiceDefinition, type UntypedServiceDefinition, buildMethodTable, isTypedService } from './methods.js'
+import { type ServiceDefinition, buildMethodTable, isTypedService } from './methods.js'
 import type { ServiceHandlers, TypedService } from './services/service.js'
 import { Status } from './status.js'
 
@@ -13,6 +13,11 @@ export type GrpcHandler<Req = any, Res = any> = (
   options: { signal: AbortSignal },
 ) => Res | Promise<Res>
 
+/** A typed service's handlers by its family's keys; any handlers by method name or path for an untyped service. */
+export type RouterHandlers<T extends ServiceDefinition> = T extends TypedService
+  ? ServiceHandlers<T>
+  : Record<string, GrpcHandler>
+
 /**
  * One Middy handler for many methods: keys are method names (`SayHello`) or paths (`/pkg.Service/SayHello`). A
  * method the service declares without a handler here is UNIMPLEMENTED. The handler is raced against the client's
@@ -22,8 +27,7 @@ export type GrpcHandler<Req = any, Res = any> = (
  * `protobufEsService`, `tsProtoService` or `protobufjsStaticService`) also types each handler from its method, under
  * its family's keys, and a key that is not a method of the service does not compile.
  */
-export function grpcRouter<T extends TypedService>(service: T, handlers: ServiceHandlers<T>): GrpcHandler
-export function grpcRouter(service: UntypedServiceDefinition, handlers: Record<string, GrpcHandler>): GrpcHandler
+export function grpcRouter<T extends ServiceDefinition>(service: T, handlers: RouterHandlers<T>): GrpcHandler
 export function grpcRouter(handlers: Record<string, GrpcHandler>): GrpcHandler
 export function grpcRouter(
   serviceOrHandlers: ServiceDefinition | Record<string, GrpcHandler>,
@@ -53,7 +57,10 @@ export function grpcRouter(
   }
 }
 
-/** Handlers by method path; a key that names no method of the service (by family key, name or path) throws. */
+/**
+ * Handlers by method path. A typed service's keys are its family's (`sayHello` or `SayHello`), an untyped one's are
+ * method names or paths; a key that names no method of the service throws.
+ */
 function routesByPath(
   service: ServiceDefinition,
   handlers: Record<string, GrpcHandler | undefined>,
@@ -63,7 +70,10 @@ function routesByPath(
   const routes = new Map<string, GrpcHandler>()
   for (const [key, handler] of Object.entries(handlers)) {
     if (handler === undefined) continue
-    const method = keyed?.get(key) ?? methods.find((candidate) => candidate.name === key || candidate.path === key)
+    const method =
+      keyed !== undefined
+        ? keyed.get(key)
+        : methods.find((candidate) => candidate.name === key || candidate.path === key)
     if (method === undefined) throw new Error(`middy-grpc: grpcRouter: the service has no method "${key}"`)
     routes.set(method.path, handler)
   }

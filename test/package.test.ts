@@ -283,7 +283,9 @@ describe('the packed package, following the README quick start', () => {
       '@middy/core',
       'protobufjs',
     ])
+    // Only protobuf-es and ts-proto users install @bufbuild/protobuf: npm must not add it to this project.
     expect(manifest.peerDependenciesMeta).toEqual({ '@bufbuild/protobuf': { optional: true } })
+    expect(existsSync(join(projectDir, 'node_modules/@bufbuild/protobuf'))).toBe(false)
     const project = JSON.parse(await readFile(join(projectDir, 'package.json'), 'utf8')) as Record<string, unknown>
     expect(project.type).toBe('module')
   })
@@ -303,6 +305,32 @@ describe('the packed package, following the README quick start', () => {
     } finally {
       await server.stop()
     }
+  }, 120_000)
+
+  test('bundles with esbuild without @bufbuild/protobuf, serves the bundle, and only middy-grpc/protobuf-es needs it', async () => {
+    // The usual ESM Lambda bundle: a `require` for the CommonJS packages inside (protobufjs reads files with it),
+    // under a name of its own (esbuild cannot see a banner's bindings; the package's own imports keep theirs).
+    const banner =
+      "--banner:js=import { createRequire as bannerCreateRequire } from 'node:module'; const require = bannerCreateRequire(import.meta.url);"
+    const esbuild = join(repoDir, 'node_modules/.bin/esbuild')
+    await run(
+      esbuild,
+      ['handler.js', '--bundle', '--platform=node', '--format=esm', banner, '--outfile=bundle.mjs'],
+      projectDir,
+    )
+    expect(await readFile(join(projectDir, 'bundle.mjs'), 'utf8')).not.toContain('@bufbuild/protobuf')
+    const server = await serve(substitute(oneCommand(quickStart[3]), './handler.js', './bundle.mjs'), './bundle.mjs')
+    try {
+      expect(await curl(server.url)).toBe(quickStart[6].body.trimEnd())
+    } finally {
+      await server.stop()
+    }
+    const protobufEs = await run(
+      'node',
+      ['--input-type=module', '-e', "await import('middy-grpc/protobuf-es').catch((error) => console.log(error.code))"],
+      projectDir,
+    )
+    expect(protobufEs).toBe('ERR_MODULE_NOT_FOUND\n')
   }, 120_000)
 
   test("serves handler.ts the README's way for this Node and answers the curl call", async () => {

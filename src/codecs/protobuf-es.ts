@@ -2,6 +2,7 @@ import {
   type DescMessage,
   type MessageInitShape,
   type MessageShape,
+  type Registry,
   create,
   fromBinary,
   fromJsonString,
@@ -14,15 +15,20 @@ import type { MessageCodec } from '../codec.js'
 /**
  * The protobuf-es family's codec for one message type: @bufbuild/protobuf's own binary and (conformant) proto3 JSON.
  * Replies may be messages or init objects (`{ message: 'hi' }`), as connect-es handlers return; an init object goes
- * through `create` first. Unknown JSON fields are ignored, as connect-go and the Twirp Go server do.
+ * through `create` first. Unknown JSON fields are ignored, as connect-go and the Twirp Go server do. `registry` lets
+ * JSON carry `google.protobuf.Any` fields (and extensions) of the types it holds.
  */
-export function protobufEsCodec<Desc extends DescMessage>(schema: Desc): MessageCodec<MessageShape<Desc>> {
+export function protobufEsCodec<Desc extends DescMessage>(
+  schema: Desc,
+  registry?: Registry,
+): MessageCodec<MessageShape<Desc>> {
   const toMessage = (reply: unknown): MessageShape<Desc> =>
     isMessage(reply, schema) ? reply : create(schema, reply as MessageInitShape<Desc>)
   return {
     decodeBinary: (bytes) => fromBinary(schema, bytes),
-    decodeJson: (text) => fromJsonString(schema, text, { ignoreUnknownFields: true }),
+    decodeJson: (text) => fromJsonString(schema, text, { ignoreUnknownFields: true, registry }),
     encodeBinary: (reply) => toBinary(schema, toMessage(reply)),
-    encodeJson: (reply, protoNames) => toJsonString(schema, toMessage(reply), { useProtoFieldName: protoNames }),
+    encodeJson: (reply, protoNames) =>
+      toJsonString(schema, toMessage(reply), { useProtoFieldName: protoNames, registry }),
   }
 }

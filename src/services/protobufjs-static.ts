@@ -20,7 +20,8 @@ type Parent<Path extends string> = Path extends `${infer Head}.${infer Rest}`
     : Head
   : never
 
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+/** Whether A and B are the same type (not merely assignable both ways, as two all-optional interfaces are). */
+type Same<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false
 
 /** The pbts message classes of a namespace, as `[class instance, its I-interface]` pairs. */
 type Classes<Namespace> = {
@@ -63,19 +64,29 @@ type ServiceMethods<Service> = {
 
 type InstanceOf<Class> = Class extends abstract new (...args: never[]) => infer S ? S : never
 
+/** pbts 2 (protobufjs 8) declares how each method streams; pbts 1 does not, and then every kind is allowed. */
+type StaticKind<Method> = Method extends {
+  readonly requestStream: infer Requests
+  readonly responseStream: infer Replies
+}
+  ? Requests extends true
+    ? Replies extends true
+      ? 'bidi_streaming'
+      : 'client_streaming'
+    : Replies extends true
+      ? 'server_streaming'
+      : 'unary'
+  : MethodKind
+
 type StaticMethodShape<Method, Namespace> = Method extends (request: infer I) => Promise<infer R>
-  ? MethodShape<
-      InstanceFor<Namespace, I>,
-      R,
-      InterfaceFor<Namespace, R> | R,
-      Exclude<MethodKind, 'client_streaming' | 'bidi_streaming'>
-    >
+  ? MethodShape<InstanceFor<Namespace, I>, R, InterfaceFor<Namespace, R> | R, StaticKind<Method>>
   : never
 
 /**
  * Each method of a pbts-declared service under its .proto name (`SayHello`), typed from the declarations: the request
- * as its message class, replies as the response's I-interface or class. pbts declarations do not say which methods
- * stream, so a handler may return one reply or an AsyncIterable of them (the descriptor decides at run time).
+ * as its message class, replies as the response's I-interface or class. Declarations from pbts 1 do not say which
+ * methods stream, so there a handler has both `event.message` and `event.messages` and may return one reply or an
+ * AsyncIterable of them (the descriptor decides at run time); pbts 2's say it.
  */
 export type ProtobufjsStaticShape<
   Module,
@@ -85,8 +96,9 @@ export type ProtobufjsStaticShape<
   [K in keyof Methods & string as Capitalize<K>]: StaticMethodShape<Methods[K], Lookup<Module, Parent<Path>>>
 }
 
-interface JsonDescriptor {
-  nested?: protobuf.INamespace['nested']
+/** What `pbjs -t json` writes, as a JSON import types it (strings and booleans widened). */
+export interface JsonDescriptor {
+  nested?: object
 }
 
 /**
@@ -100,7 +112,7 @@ export function protobufjsStaticService<Module extends object, Path extends stri
   descriptor: JsonDescriptor,
   serviceName: Path,
 ): TypedService<ProtobufjsStaticShape<Module, Path>> {
-  const root = protobufLight.Root.fromJSON(descriptor)
+  const root = protobufLight.Root.fromJSON(descriptor as protobuf.INamespace)
   const service = root.lookupService(serviceName)
   const classOf = (type: protobuf.Type): MessageType => {
     const path = type.fullName.replace(/^\./, '').split('.')

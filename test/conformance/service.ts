@@ -6,13 +6,13 @@ import { ConformanceService, RequestInfo, toAny, type AnyMessage, type HeaderMes
 /** The receive limit the conformance suites assume for servers (`server_message_size.yaml`). */
 export const serverReceiveLimitBytes = 200 * 1024
 
-interface ErrorDefinition {
+export interface ErrorDefinition {
   code: number
   message?: string
   details?: AnyMessage[]
 }
 
-interface ResponseDefinition {
+export interface ResponseDefinition {
   responseHeaders?: HeaderMessage[]
   responseTrailers?: HeaderMessage[]
   responseDelayMs?: number
@@ -108,8 +108,12 @@ function requestedError(error: ErrorDefinition, info: Record<string, unknown>): 
   return new GrpcError(error.code as StatusCode, error.message ?? '', { details })
 }
 
-function requestAsAny(event: GrpcEvent): AnyMessage {
-  return toAny(event.grpc.method.descriptor?.resolvedRequestType as protobuf.Type, event.message)
+/** What a handler reads from a request: its response definition, and the request itself as an Any. */
+export type ReadRequest = (event: GrpcEvent) => { definition: ResponseDefinition | null | undefined; any: AnyMessage }
+
+function readProtobufjsRequest(event: GrpcEvent): ReturnType<ReadRequest> {
+  const any = toAny(event.grpc.method.descriptor?.resolvedRequestType as protobuf.Type, event.message)
+  return { definition: event.message.responseDefinition, any }
 }
 
 /**
@@ -117,9 +121,9 @@ function requestAsAny(event: GrpcEvent): AnyMessage {
  * response delay ends early when the deadline aborts the call, and the handler then returns normally, as a handler
  * that checks `signal` and gives up with what it has would.
  */
-async function unary(event: GrpcEvent): Promise<Record<string, unknown>> {
-  const definition: ResponseDefinition | null | undefined = event.message.responseDefinition
-  const info = requestInfo(event, [requestAsAny(event)])
+async function unary(event: GrpcEvent, read: ReadRequest): Promise<Record<string, unknown>> {
+  const { definition, any } = read(event)
+  const info = requestInfo(event, [any])
   if (definition == null) return { payload: { requestInfo: info } }
   addMetadata(event.grpc, definition)
   if (definition.error != null) throw requestedError(definition.error, info)
@@ -133,9 +137,9 @@ async function unary(event: GrpcEvent): Promise<Record<string, unknown>> {
  * ServerStream, written against the design's contract (a server-streaming handler returns an AsyncIterable):
  * the first reply carries the request info; an error after no replies carries it as a detail.
  */
-async function* serverStream(event: GrpcEvent): AsyncGenerator<Record<string, unknown>> {
-  const definition: ResponseDefinition | null | undefined = event.message.responseDefinition
-  const info = requestInfo(event, [requestAsAny(event)])
+async function* serverStream(event: GrpcEvent, read: ReadRequest): AsyncGenerator<Record<string, unknown>> {
+  const { definition, any } = read(event)
+  const info = requestInfo(event, [any])
   if (definition == null) return
   addMetadata(event.grpc, definition)
   const data = (definition.responseData ?? []) as Uint8Array[]
@@ -160,15 +164,27 @@ async function* serverStream(event: GrpcEvent): AsyncGenerator<Record<string, un
   }
 }
 
+/**
+ * The handlers of the service for requests that `read` understands: protobufjs messages here, protobuf-es messages
+ * in test/typed/conformance-es.ts. Replies are plain objects, which every family's codec takes.
+ */
+export function conformanceHandlers(read: ReadRequest) {
+  return {
+    unary: (event: GrpcEvent) => unary(event, read),
+    serverStream: (event: GrpcEvent) => serverStream(event, read),
+  }
+}
+
 /** connectrpc.conformance.v1.ConformanceService on middy-grpc; `Unimplemented` is deliberately left out. */
 export function createConformanceLambda() {
+  const handlers = conformanceHandlers(readProtobufjsRequest)
   return middy()
     .use(grpcFraming({ service: ConformanceService, readMaxBytes: serverReceiveLimitBytes, logger: false }))
     .handler(
       grpcRouter({
-        Unary: unary,
-        IdempotentUnary: unary,
-        ServerStream: serverStream as any,
+        Unary: handlers.unary,
+        IdempotentUnary: handlers.unary,
+        ServerStream: handlers.serverStream as any,
       }),
     )
 }
