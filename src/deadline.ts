@@ -18,6 +18,20 @@ export function deadlineExceeded(cause?: unknown): GrpcError {
 }
 
 /**
+ * Middy's early timeout: @middy/core 6 and 7 throw an Error named `TimeoutError` whose `cause` is
+ * `{ package: '@middy/core' }`. Other TimeoutErrors (`AbortSignal.timeout()`, an SDK client's own timeout) are the
+ * handler's failures, not this call's deadline.
+ */
+export function isMiddyTimeout(error: unknown): boolean {
+  try {
+    const { name, cause } = error as { name?: unknown; cause?: { package?: unknown } }
+    return name === 'TimeoutError' && typeof cause === 'object' && cause?.package === '@middy/core'
+  } catch {
+    return false
+  }
+}
+
+/**
  * A call's deadline: the earlier of the client's (its timeout header) and the Lambda's. One timer, set on first use
  * of `signal` or `race`, aborts the signal and fails every race with DEADLINE_EXCEEDED. Nothing is allocated or read
  * from the clock for a call that never asks.

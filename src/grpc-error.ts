@@ -121,9 +121,22 @@ export class RouteNotFoundError extends GrpcError {
   }
 }
 
-/** A request message that could not be decoded: Twirp answers it `malformed`, the other protocols by its code. */
+/**
+ * A request message that could not be decoded: Twirp answers it `malformed`, the other protocols by its code. The
+ * message says what failed in fixed words: the decoder's own text (`index out of range: 5 + 10 > 12`, `Maximum call
+ * stack size exceeded`, a JSON parser's position) stays in `cause`.
+ */
 export class MalformedMessageError extends GrpcError {
   constructor(code: typeof Status.INTERNAL | typeof Status.INVALID_ARGUMENT, what: string, cause: unknown) {
-    super(code, `${what}: ${(cause as Error | undefined)?.message ?? String(cause)}`, { cause })
+    super(code, `${what}: ${describeDecodeFailure(cause)}`, { cause })
   }
+}
+
+function describeDecodeFailure(cause: unknown): string {
+  if (isInstance(cause, SyntaxError)) return 'not valid JSON'
+  if (isInstance(cause, RangeError)) {
+    // V8's stack overflow is a RangeError too; protobufjs throws one for a length past the end of the message.
+    return /call stack/i.test(String((cause as RangeError).message)) ? 'nested too deeply' : 'truncated message'
+  }
+  return 'not a valid message of the type'
 }

@@ -1,5 +1,5 @@
 import type { MiddlewareObj, Request } from '@middy/core'
-import { Deadline, deadlineExceeded } from '../deadline.js'
+import { Deadline, deadlineExceeded, isMiddyTimeout } from '../deadline.js'
 import { type HttpRequest, type HttpResponse, frontDoorMaxBytes } from '../event/shape.js'
 import { base64Length } from '../event/write.js'
 import { GrpcError, internalErrorMessage, isInstance, messageTooLarge } from '../grpc-error.js'
@@ -234,9 +234,9 @@ function checkHeaderLimits({ headerCount, headerBytes }: HttpRequest, maxHeaders
 
 function toGrpcError(error: unknown, exchange: Exchange, mapped: GrpcError | undefined): GrpcError {
   if (isInstance(error, GrpcError)) return error
-  // Middy's early timeout, AbortSignal.timeout(), or a handler that gave up because the call's signal fired.
-  if ((error as Error | undefined)?.name === 'TimeoutError') return deadlineExceeded(error)
-  if (exchange.deadline?.expired === true) return deadlineExceeded(error)
+  // Middy's early timeout, or whatever a handler threw once the call's deadline had passed (it gave up because the
+  // signal fired). A TimeoutError before the deadline is the handler's own failure, mapped as any other error.
+  if (isMiddyTimeout(error) || exchange.deadline?.expired === true) return deadlineExceeded(error)
   return mapped ?? GrpcError.from(error)
 }
 

@@ -1,8 +1,7 @@
 import middy from '@middy/core'
 import httpErrorHandler from '@middy/http-error-handler'
-import { type ErrorLogEntry, type GrpcEvent, type GrpcHandler, grpcFraming, grpcRouter } from '../../src/index.js'
+import { type ErrorLogEntry, type GrpcHandler, grpcFraming, grpcRouter } from '../../src/index.js'
 import type { EventShape } from '../../src/event/shape.js'
-import type { LambdaFunction } from '../support/gateway.js'
 import {
   FuzzService,
   Node,
@@ -53,10 +52,9 @@ export function failingLambda(
   routed = true,
 ) {
   const framing = grpcFraming({ service: FuzzService, logger: (entry) => logged.push(entry) })
-  let lambda = middy<GrpcEvent>()
-  if (place === 'before grpcFraming') lambda = lambda.use(httpErrorHandler({ logger: false }))
-  lambda = lambda.use(framing)
-  if (place === 'after grpcFraming') lambda = lambda.use(httpErrorHandler({ logger: false }))
+  const errorHandler = httpErrorHandler({ logger: false })
+  const chain =
+    place === 'none' ? [framing] : place === 'before grpcFraming' ? [errorHandler, framing] : [framing, errorHandler]
   const handlers: Record<string, GrpcHandler> = {
     Echo: async () => fail(),
     async *Stream() {
@@ -64,7 +62,9 @@ export function failingLambda(
       fail()
     },
   }
-  return lambda.handler(routed ? grpcRouter(handlers) : (handlers.Echo as never))
+  return middy()
+    .use(chain as Parameters<ReturnType<typeof middy>['use']>[0])
+    .handler((routed ? grpcRouter(handlers) : handlers.Echo) as never)
 }
 
 export interface ClientView {
@@ -76,13 +76,14 @@ export interface ClientView {
 
 /** Calls `lambda` as `protocol` through the `shape` front door and reads the status as a client would. */
 export async function callAs(
-  lambda: LambdaFunction,
+  lambda: (...args: never[]) => unknown,
   protocol: (typeof rpcProtocols)[number],
   shape: EventShape = 'v2',
   message?: Uint8Array,
   context: unknown = lambdaContext(),
 ): Promise<ClientView> {
-  const result = await lambda(httpEvent(shape, rpcRequest(protocol, message)), context)
+  const invoke = lambda as (event: unknown, context: unknown) => Promise<unknown>
+  const result = await invoke(httpEvent(shape, rpcRequest(protocol, message)), context)
   const read = assertWellFormed(result, shape, protocol.family, false)
   return { code: read.code ?? -1, message: statusMessage(read, protocol.family), read }
 }

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals'
-import { Deadline, deadlineExceeded } from '../../src/deadline.js'
+import { Deadline, deadlineExceeded, isMiddyTimeout } from '../../src/deadline.js'
 import { GrpcError } from '../../src/grpc-error.js'
 import { Status } from '../../src/status.js'
 
@@ -99,5 +99,34 @@ describe('Deadline', () => {
     const error = deadlineExceeded(cause)
     expect(error.code).toBe(Status.DEADLINE_EXCEEDED)
     expect(error.cause).toBe(cause)
+  })
+})
+
+describe('isMiddyTimeout', () => {
+  test("Middy's early-timeout error, as @middy/core 6 and 7 build it", () => {
+    const error = new Error('[AbortError]: The operation was aborted.', { cause: { package: '@middy/core' } })
+    error.name = 'TimeoutError'
+    expect(isMiddyTimeout(error)).toBe(true)
+  })
+
+  test.each([
+    ['AbortSignal.timeout()', new DOMException('timed out', 'TimeoutError')],
+    ['a name alone', Object.assign(new Error('x'), { name: 'TimeoutError' })],
+    [
+      'another package',
+      Object.assign(new Error('x', { cause: { package: '@aws-sdk/client-s3' } }), { name: 'TimeoutError' }),
+    ],
+    ['null', null],
+    ['a string', 'TimeoutError'],
+    [
+      'a revoked Proxy',
+      (() => {
+        const r = Proxy.revocable({}, {})
+        r.revoke()
+        return r.proxy
+      })(),
+    ],
+  ])('not %s', (_name, value) => {
+    expect(isMiddyTimeout(value)).toBe(false)
   })
 })
