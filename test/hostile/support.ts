@@ -4,7 +4,6 @@ import { type ErrorLogEntry, type GrpcHandler, grpcFraming, grpcRouter } from '.
 import type { EventShape } from '../../src/event/shape.js'
 import {
   FuzzService,
-  Node,
   type Family,
   type FuzzRequest,
   asRequestBody,
@@ -12,6 +11,7 @@ import {
   frame,
   httpEvent,
   lambdaContext,
+  secret,
   splitFrames,
 } from '../fuzz/support.js'
 
@@ -114,4 +114,59 @@ function decodePercent(value: string | undefined): string | undefined {
   return value === undefined ? undefined : decodeURIComponent(value)
 }
 
-export { Node }
+// ---- values whose every inspection throws ----
+
+function revokedProxy(): object {
+  const { proxy, revoke } = Proxy.revocable(new Error(secret), {})
+  revoke()
+  return proxy
+}
+
+function throwingTraps(): object {
+  const trap = () => {
+    throw new Error(secret)
+  }
+  return new Proxy(new Error(secret), {
+    get: trap,
+    has: trap,
+    getPrototypeOf: trap,
+    getOwnPropertyDescriptor: trap,
+    ownKeys: trap,
+  })
+}
+
+function throwingGetters(): object {
+  const error = Object.create(Error.prototype)
+  for (const name of ['name', 'message', 'statusCode', 'expose', 'cause', 'code', 'stack']) {
+    Object.defineProperty(error, name, {
+      get() {
+        throw new Error(secret)
+      },
+    })
+  }
+  return error
+}
+
+/** `instanceof` reads Symbol.hasInstance of the class, not of the value, but a prototype chain can be a Proxy. */
+function hostilePrototype(): object {
+  return Object.create(
+    new Proxy(
+      {},
+      {
+        getPrototypeOf() {
+          throw new Error(secret)
+        },
+        get() {
+          throw new Error(secret)
+        },
+      },
+    ),
+  )
+}
+
+export const hostileValues: [string, () => object][] = [
+  ['a revoked Proxy', revokedProxy],
+  ['a Proxy whose traps throw', throwingTraps],
+  ['an Error whose getters throw', throwingGetters],
+  ['an object whose prototype chain throws', hostilePrototype],
+]
