@@ -1,6 +1,8 @@
 import type protobuf from 'protobufjs'
+import light from 'protobufjs/light.js'
 import type { MessageCodec } from '../codec.js'
 import { formatJsonMessage, parseJsonMessage } from './protobufjs-json.js'
+import { prototypeKeyDropper } from './prototype-keys.js'
 
 /**
  * A protobufjs message type: a reflection `Type` and a class of a pbjs static module both fit. `fromObject` returns
@@ -15,11 +17,20 @@ export interface MessageType<T = unknown> {
 /**
  * The protobufjs family's codec for one type. `Type.encode` does not validate, so replies go through `fromObject`
  * first (a no-op for a message of the type): a wrong reply fails in the codec instead of leaving as a corrupt frame.
+ * Decoded messages of a reflection type lose their maps' `__proto__` keys (see prototype-keys.ts).
  */
 export function protobufjsCodec<T>(type: MessageType<T>): MessageCodec<T> {
+  const dropPrototypeKeys = type instanceof light.Type ? prototypeKeyDropper(type) : undefined
+  const decoded =
+    dropPrototypeKeys === undefined
+      ? (message: T) => message
+      : (message: T) => {
+          dropPrototypeKeys(message as object)
+          return message
+        }
   return {
-    decodeBinary: (bytes) => type.decode(bytes),
-    decodeJson: (text) => parseJsonMessage(type, text),
+    decodeBinary: (bytes) => decoded(type.decode(bytes)),
+    decodeJson: (text) => decoded(parseJsonMessage(type, text)),
     encodeBinary: (message) => type.encode(type.fromObject(message as Record<string, unknown>)).finish(),
     encodeJson: (message, protoNames) => formatJsonMessage(type, message, protoNames),
   }
