@@ -2,6 +2,7 @@ import type protobuf from 'protobufjs'
 import light from 'protobufjs/light.js'
 import type { MessageCodec } from '../codec.js'
 import { formatJsonMessage, parseJsonMessage } from './protobufjs-json.js'
+import { readerFor } from './protobufjs-reader.js'
 import { prototypeKeyDropper } from './prototype-keys.js'
 
 /**
@@ -29,7 +30,7 @@ export function protobufjsCodec<T>(type: MessageType<T>): MessageCodec<T> {
           return message
         }
   return {
-    decodeBinary: (bytes) => decoded(type.decode(bytes)),
+    decodeBinary: (bytes) => decoded(type.decode(readerFor(bytes))),
     decodeJson: (text) => decoded(parseJsonMessage(type, text)),
     encodeBinary: (message) => type.encode(type.fromObject(message as Record<string, unknown>)).finish(),
     encodeJson: (message, protoNames) => formatJsonMessage(type, message, protoNames),
