@@ -122,6 +122,17 @@ export class RouteNotFoundError extends GrpcError {
 }
 
 /**
+ * A reply the handler returned that could not be encoded (not a message, a value of the wrong type, a throwing
+ * getter, a cycle): INTERNAL with a fixed message, and, though a GrpcError, logged with its `cause`, since it is a
+ * bug of the handler, not an answer.
+ */
+export class ReplyEncodingError extends GrpcError {
+  constructor(message: string, cause: unknown) {
+    super(Status.INTERNAL, message, { cause })
+  }
+}
+
+/**
  * A request message that could not be decoded: Twirp answers it `malformed`, the other protocols by its code. The
  * message says what failed in fixed words: the decoder's own text (`index out of range: 5 + 10 > 12`, `Maximum call
  * stack size exceeded`, a JSON parser's position) stays in `cause`.

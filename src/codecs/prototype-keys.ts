@@ -15,6 +15,7 @@ export function prototypeKeyDropper(type: protobuf.Type): PrototypeKeyDropper | 
   return droppers.has(type) ? droppers.get(type) : buildDropper(type)
 }
 
+const { emptyObject, emptyArray } = protobuf.util as unknown as { emptyObject: object; emptyArray: unknown[] }
 const droppers = new WeakMap<protobuf.Type, PrototypeKeyDropper | undefined>()
 
 interface FieldWalk {
@@ -23,6 +24,8 @@ interface FieldWalk {
   repeated: boolean
   /** The nested message type, when it can reach a map itself. */
   nested: protobuf.Type | undefined
+  /** Its dropper, looked up on first use (a recursive type's is still being built when its fields are). */
+  dropper?: PrototypeKeyDropper
 }
 
 function buildDropper(type: protobuf.Type): PrototypeKeyDropper | undefined {
@@ -32,14 +35,22 @@ function buildDropper(type: protobuf.Type): PrototypeKeyDropper | undefined {
   }
   const walks: FieldWalk[] = []
   const dropper: PrototypeKeyDropper = (message) => {
-    for (const walk of walks) {
+    for (let i = 0; i < walks.length; i++) {
+      const walk = walks[i]
       const value = (message as Record<string, unknown>)[walk.name]
-      if (typeof value !== 'object' || value === null) continue
+      // Unset maps and lists are protobufjs's shared, frozen empty ones: nothing to walk.
+      if (typeof value !== 'object' || value === null || value === emptyObject || value === emptyArray) continue
+      if (walk.map) dropPrototypeKey(value)
+      if (walk.nested === undefined) continue
+      walk.dropper ??= prototypeKeyDropper(walk.nested) as PrototypeKeyDropper
       if (walk.map) {
-        dropPrototypeKey(value)
-        if (walk.nested !== undefined) walkValues(Object.values(value), walk.nested)
-      } else if (walk.nested !== undefined) {
-        walkValues(walk.repeated ? (value as unknown[]) : [value], walk.nested)
+        const keys = Object.keys(value)
+        for (let k = 0; k < keys.length; k++) dropNested(walk.dropper, (value as Record<string, unknown>)[keys[k]])
+      } else if (walk.repeated) {
+        const items = value as unknown[]
+        for (let k = 0; k < items.length; k++) dropNested(walk.dropper, items[k])
+      } else {
+        walk.dropper(value)
       }
     }
   }
@@ -55,10 +66,8 @@ function buildDropper(type: protobuf.Type): PrototypeKeyDropper | undefined {
   return dropper
 }
 
-function walkValues(values: unknown[], type: protobuf.Type): void {
-  const dropper = prototypeKeyDropper(type)
-  if (dropper === undefined) return
-  for (const value of values) if (typeof value === 'object' && value !== null) dropper(value)
+function dropNested(dropper: PrototypeKeyDropper, value: unknown): void {
+  if (typeof value === 'object' && value !== null) dropper(value)
 }
 
 /** Removes an own `__proto__` key and, should the object have been given another prototype, restores its own. */

@@ -2,7 +2,7 @@ import type { MiddlewareObj, Request } from '@middy/core'
 import { Deadline, deadlineExceeded, isMiddyTimeout } from '../deadline.js'
 import { type HttpRequest, type HttpResponse, frontDoorMaxBytes } from '../event/shape.js'
 import { base64Length } from '../event/write.js'
-import { GrpcError, internalErrorMessage, isInstance, messageTooLarge } from '../grpc-error.js'
+import { GrpcError, ReplyEncodingError, internalErrorMessage, isInstance, messageTooLarge } from '../grpc-error.js'
 import { NonRpcResponse, detectProtocol } from '../protocol/detect.js'
 import { headerContentType } from '../protocol/headers.js'
 import type { Exchange, ProtocolOptions } from '../protocol/protocol.js'
@@ -12,7 +12,7 @@ import { getState, requireState } from './state.js'
 export interface ErrorLogEntry {
   /** What the client was told. */
   error: GrpcError
-  /** What was thrown. */
+  /** What was thrown; for a reply that could not be encoded, why it could not. */
   cause: unknown
   method: string | undefined
   requestId: string | undefined
@@ -55,8 +55,8 @@ export interface GrpcProtocolOptions {
   /** Twirp: JSON replies with lowerCamel names instead of the .proto names the Go server uses. Default false. */
   twirpLowerCamelJson?: boolean
   /**
-   * Receives errors that were not GrpcErrors (bugs, failed dependencies): the client gets INTERNAL with a fixed
-   * message, the original goes here. Default: one `console.error` line with the method, the status and the request
+   * Receives errors that were not GrpcErrors (bugs, failed dependencies) and replies that could not be encoded: the
+   * client gets INTERNAL with a fixed message, the original goes here. Default: one `console.error` line with the method, the status and the request
    * id, then the error. `false` for none. A logger that throws does not change the response.
    */
   logger?: ((entry: ErrorLogEntry) => void) | false
@@ -173,11 +173,13 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
       error = new GrpcError(Status.INTERNAL, internalErrorMessage, { cause: thrown })
     }
     exchange.deadline?.abort(error)
-    if (error !== thrown && options.logger !== false && error.code !== Status.DEADLINE_EXCEEDED) {
+    // A GrpcError is an answer, not a failure, except a reply that could not be encoded: its cause is logged.
+    const encoding = isInstance(error, ReplyEncodingError)
+    if ((encoding || error !== thrown) && options.logger !== false && error.code !== Status.DEADLINE_EXCEEDED) {
       try {
         options.logger({
           error,
-          cause: thrown,
+          cause: encoding ? error.cause : thrown,
           method: exchange.method?.path,
           requestId: request.context?.awsRequestId,
         })

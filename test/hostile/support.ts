@@ -42,8 +42,8 @@ export function rpcRequest(
 export type ErrorHandlerPlace = 'none' | 'before grpcFraming' | 'after grpcFraming'
 
 /**
- * A Middy handler serving FuzzService whose Echo and Stream call `fail` (Stream after one message), logging into
- * `logged`. `routed: false` makes the Middy handler a plain function instead of grpcRouter.
+ * A Middy handler serving FuzzService whose Echo returns what `fail` returns (or throws what it throws), and whose
+ * Stream yields one message, then `fail`'s; failures are logged into `logged`. `routed: false` makes the Middy handler a plain function instead of grpcRouter.
  */
 export function failingLambda(
   fail: () => unknown,
@@ -59,7 +59,7 @@ export function failingLambda(
     Echo: async () => fail(),
     async *Stream() {
       yield { name: 'first' }
-      fail()
+      yield fail()
     },
   }
   return middy()
