@@ -4,10 +4,11 @@ import { Status } from './status.js'
 /** The longest delay setTimeout accepts: 2^31 - 1 ms (past it Node fires the timer after 1 ms instead). */
 const maxTimerDelayMs = 2 ** 31 - 1
 /**
- * How long before the Lambda's own end a call counts as over: Middy answers its early timeout this many milliseconds
- * (its default) before it. The one place to make that margin configurable.
+ * How long before the Lambda's own end a call counts as over, by default: room to encode the DEADLINE_EXCEEDED reply
+ * and post it to the Runtime API before Lambda ends the function. Middy's own default (5 ms) was measured too short
+ * for that on a busy machine; set `middy({ timeoutEarlyInMillis })` to the same value.
  */
-const lambdaTimeoutMarginMs = 5
+export const defaultTimeoutEarlyInMillis = 50
 
 interface LambdaContextLike {
   getRemainingTimeInMillis?: () => number
@@ -39,6 +40,7 @@ export function isMiddyTimeout(error: unknown): boolean {
 export class Deadline {
   readonly #clientAt: number
   readonly #lambdaContext: LambdaContextLike | undefined
+  readonly #lambdaMarginMs: number
   #at?: number
   #controller?: AbortController
   /** Why the call ended early (the deadline's error, or the call's failure), once it has. */
@@ -46,9 +48,15 @@ export class Deadline {
   #timer?: ReturnType<typeof setTimeout>
   #expiry?: Promise<never>
 
-  constructor(timeoutMs: number | undefined, lambdaContext: unknown) {
+  /** `timeoutEarlyInMillis`: how long before the Lambda's end the call counts as over. */
+  constructor(
+    timeoutMs: number | undefined,
+    lambdaContext: unknown,
+    timeoutEarlyInMillis: number = defaultTimeoutEarlyInMillis,
+  ) {
     this.#clientAt = timeoutMs === undefined ? Infinity : Date.now() + Math.min(timeoutMs, maxTimerDelayMs)
     this.#lambdaContext = lambdaContext as LambdaContextLike | undefined
+    this.#lambdaMarginMs = timeoutEarlyInMillis
   }
 
   /** Epoch ms; `Infinity` when neither the client nor the Lambda context sets one. */
@@ -57,7 +65,7 @@ export class Deadline {
       const getRemaining = this.#lambdaContext?.getRemainingTimeInMillis
       const lambdaAt =
         typeof getRemaining === 'function'
-          ? Date.now() + getRemaining.call(this.#lambdaContext) - lambdaTimeoutMarginMs
+          ? Date.now() + getRemaining.call(this.#lambdaContext) - this.#lambdaMarginMs
           : Infinity
       this.#at = Math.min(this.#clientAt, lambdaAt)
     }

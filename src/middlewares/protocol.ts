@@ -1,5 +1,5 @@
 import type { MiddlewareObj, Request } from '@middy/core'
-import { Deadline, deadlineExceeded, isMiddyTimeout } from '../deadline.js'
+import { Deadline, deadlineExceeded, defaultTimeoutEarlyInMillis, isMiddyTimeout } from '../deadline.js'
 import { type HttpRequest, type HttpResponse, frontDoorMaxBytes } from '../event/shape.js'
 import { base64Length } from '../event/write.js'
 import { GrpcError, ReplyEncodingError, internalErrorMessage, isInstance, messageTooLarge } from '../grpc-error.js'
@@ -60,6 +60,12 @@ export interface GrpcProtocolOptions {
    * id, then the error. `false` for none. A logger that throws does not change the response.
    */
   logger?: ((entry: ErrorLogEntry) => void) | false
+  /**
+   * How many milliseconds before the Lambda's own end the call counts as over: `event.grpc.deadline` and
+   * `event.grpc.signal` leave this much room to answer DEADLINE_EXCEEDED. Default 50. Give Middy the same value,
+   * `middy({ timeoutEarlyInMillis: 50 })`: its early timeout answers a handler that ignores the signal.
+   */
+  timeoutEarlyInMillis?: number
 }
 
 const defaults = {
@@ -72,6 +78,7 @@ const defaults = {
   requireConnectProtocolHeader: false,
   twirpPrefix: '/twirp',
   twirpLowerCamelJson: false,
+  timeoutEarlyInMillis: defaultTimeoutEarlyInMillis,
   logger: (entry: ErrorLogEntry): void => {
     console.error(
       'middy-grpc: %s failed with %s (request %s):',
@@ -126,7 +133,7 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
     const { timeoutMs, body, responseCompression } = protocol.readRequest(exchange)
     exchange.responseCompression = responseCompression
     exchange.timeoutMs = timeoutMs
-    exchange.deadline = new Deadline(timeoutMs, request.context)
+    exchange.deadline = new Deadline(timeoutMs, request.context, options.timeoutEarlyInMillis)
     exchange.requestBody = body
   }
 

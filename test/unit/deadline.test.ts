@@ -22,12 +22,14 @@ describe('Deadline', () => {
     expect(jest.getTimerCount()).toBe(0)
   })
 
-  test("the earlier of the client's and the Lambda's (less Middy's 5 ms margin)", () => {
+  test("the earlier of the client's and the Lambda's (less timeoutEarlyInMillis, 50 ms by default)", () => {
     expect(new Deadline(200, lambda(1000)).at).toBe(1_000_200)
     expect(new Deadline(200, lambda(1000)).clientFirst).toBe(true)
-    expect(new Deadline(5000, lambda(1000)).at).toBe(1_000_995)
+    expect(new Deadline(5000, lambda(1000)).at).toBe(1_000_950)
     expect(new Deadline(5000, lambda(1000)).clientFirst).toBe(false)
-    expect(new Deadline(undefined, lambda(1000)).at).toBe(1_000_995)
+    expect(new Deadline(undefined, lambda(1000)).at).toBe(1_000_950)
+    expect(new Deadline(undefined, lambda(1000), 300).at).toBe(1_000_700)
+    expect(new Deadline(800, lambda(1000), 300).clientFirst).toBe(false)
   })
 
   test('a timeout past what setTimeout takes is capped at 2^31 - 1 ms', () => {
