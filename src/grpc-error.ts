@@ -22,6 +22,21 @@ export interface GrpcErrorOptions {
 /** The message sent for errors whose own message must not reach the client. */
 export const internalErrorMessage = 'internal error'
 
+/**
+ * The longest error message sent, in UTF-8 bytes: a handler that puts client input into a message must not make the
+ * reply too large for the front door (or `grpc-message`, percent-encoded, too large for a header). Longer messages
+ * are cut at a character boundary and end with `truncatedMarker`.
+ */
+export const errorMessageMaxBytes = 1024
+export const truncatedMarker = ' [truncated]'
+
+function capMessage(message: string): string {
+  // At most 3 UTF-8 bytes per UTF-16 code unit: most messages are known to fit without being measured.
+  if (message.length * 3 <= errorMessageMaxBytes || Buffer.byteLength(message) <= errorMessageMaxBytes) return message
+  const { read } = new TextEncoder().encodeInto(message, new Uint8Array(errorMessageMaxBytes))
+  return message.slice(0, read) + truncatedMarker
+}
+
 export class GrpcError extends Error {
   override readonly name = 'GrpcError'
   readonly code: StatusCode
@@ -36,7 +51,7 @@ export class GrpcError extends Error {
   readonly expose = true
 
   constructor(code: StatusCode, message = '', options: GrpcErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    super(capMessage(message), options.cause === undefined ? undefined : { cause: options.cause })
     if (!isStatusCode(code)) throw new TypeError(`GrpcError: ${String(code)} is not a status code (0-16)`)
     this.code = code
     this.statusCode = codeToHttpStatus(code)

@@ -144,7 +144,7 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
     const { protocol, deadline, reply, replyStream } = exchange
     if (replyStream !== undefined && protocol.stream !== undefined) {
       const writer = protocol.stream
-      const toError = (thrown: unknown): GrpcError => failCall(request, exchange, thrown)
+      const toError = (thrown: unknown): GrpcError => boundStreamError(exchange, failCall(request, exchange, thrown))
       const stream = state.streamifyResponse
         ? openStream(exchange, deadline, writer, replyStream, toError)
         : collectStream(exchange, deadline, writer, replyStream, frontDoorMaxBytes(state.http.shape), toError)
@@ -213,7 +213,8 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
         ? failCall(request, exchange, request.error)
         : failCall(request, exchange, handlerError.thrown, handlerError.mapped)
     try {
-      state.response = exchange.protocol.writeError(exchange, error)
+      const bodyMaxBytes = state.streamifyResponse ? streamingMaxBytes : frontDoorMaxBytes(state.http.shape)
+      state.response = writeFittingError(exchange, error, bodyMaxBytes)
     } catch {
       state.response = {
         status: 500,
@@ -247,6 +248,50 @@ function toGrpcError(error: unknown, exchange: Exchange, mapped: GrpcError | und
   // signal fired). A TimeoutError before the deadline is the handler's own failure, mapped as any other error.
   if (isMiddyTimeout(error) || exchange.deadline?.expired === true) return deadlineExceeded(error)
   return mapped ?? GrpcError.from(error)
+}
+
+/**
+ * Response headers an error reply may carry, in bytes: front doors refuse larger header blocks (API Gateway's limit
+ * is 10 KB), and a REST API (v1) result writes each header twice, in `headers` and `multiValueHeaders`, inside the
+ * room `frontDoorMaxBytes` keeps free around the body; the two copies are counted.
+ */
+const errorHeaderMaxBytes = 8 * 1024
+
+/**
+ * The error reply, or, when its metadata and details would not fit through the front door, its status and message
+ * alone: the message is capped (errorMessageMaxBytes), so that always fits, and the client gets a status instead of
+ * the front door's 502.
+ */
+function writeFittingError(exchange: Exchange, error: GrpcError, bodyMaxBytes: number): HttpResponse {
+  const response = exchange.protocol.writeError(exchange, error)
+  const copies = exchange.http.shape === 'v1' ? 2 : 1
+  if (headerBytes(response) * copies <= errorHeaderMaxBytes && encodedBodyBytes(response) <= bodyMaxBytes) {
+    return response
+  }
+  exchange.responseHeader = undefined
+  exchange.responseTrailer = undefined
+  return exchange.protocol.writeError(exchange, new GrpcError(error.code, error.message))
+}
+
+/**
+ * A stream's closing status, whose size cannot be checked once written: its metadata, details and the handler's
+ * trailers are sent only when they fit the budget of an error reply's headers (gRPC sends them as headers when the
+ * stream is collected); otherwise its status and message alone.
+ */
+function boundStreamError(exchange: Exchange, error: GrpcError): GrpcError {
+  let bytes = 0
+  for (const [name, value] of error.metadata) bytes += name.length + Buffer.byteLength(value) + 4
+  for (const [name, value] of exchange.responseTrailer ?? []) bytes += name.length + Buffer.byteLength(value) + 4
+  for (const detail of error.details) bytes += detail.type.length + base64Length(detail.value.byteLength)
+  if (bytes * (exchange.http.shape === 'v1' ? 2 : 1) <= errorHeaderMaxBytes) return error
+  exchange.responseTrailer = undefined
+  return new GrpcError(error.code, error.message)
+}
+
+function headerBytes(response: HttpResponse): number {
+  let bytes = 0
+  for (const name in response.headers) bytes += name.length + Buffer.byteLength(response.headers[name]) + 4
+  return bytes
 }
 
 function encodedBodyBytes(response: HttpResponse): number {

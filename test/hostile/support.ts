@@ -1,6 +1,6 @@
 import middy from '@middy/core'
 import httpErrorHandler from '@middy/http-error-handler'
-import { type ErrorLogEntry, type GrpcHandler, grpcFraming, grpcRouter } from '../../src/index.js'
+import { type ErrorLogEntry, type GrpcHandler, type RpcCall, grpcFraming, grpcRouter } from '../../src/index.js'
 import type { EventShape } from '../../src/event/shape.js'
 import {
   FuzzService,
@@ -46,7 +46,7 @@ export type ErrorHandlerPlace = 'none' | 'before grpcFraming' | 'after grpcFrami
  * Stream yields one message, then `fail`'s; failures are logged into `logged`. `routed: false` makes the Middy handler a plain function instead of grpcRouter.
  */
 export function failingLambda(
-  fail: () => unknown,
+  fail: (call: RpcCall) => unknown,
   logged: ErrorLogEntry[],
   place: ErrorHandlerPlace = 'none',
   routed = true,
@@ -56,10 +56,10 @@ export function failingLambda(
   const chain =
     place === 'none' ? [framing] : place === 'before grpcFraming' ? [errorHandler, framing] : [framing, errorHandler]
   const handlers: Record<string, GrpcHandler> = {
-    Echo: async () => fail(),
-    async *Stream() {
+    Echo: async ({ grpc }) => fail(grpc),
+    async *Stream({ grpc }) {
       yield { name: 'first' }
-      yield fail()
+      yield fail(grpc)
     },
   }
   return middy()
@@ -72,6 +72,8 @@ export interface ClientView {
   /** The status message as the client decodes it; undefined when none was sent. */
   message: string | undefined
   read: ReturnType<typeof assertWellFormed>
+  /** The Lambda result as the front door receives it. */
+  result: unknown
 }
 
 /** Calls `lambda` as `protocol` through the `shape` front door and reads the status as a client would. */
@@ -85,7 +87,7 @@ export async function callAs(
   const invoke = lambda as (event: unknown, context: unknown) => Promise<unknown>
   const result = await invoke(httpEvent(shape, rpcRequest(protocol, message)), context)
   const read = assertWellFormed(result, shape, protocol.family, false)
-  return { code: read.code ?? -1, message: statusMessage(read, protocol.family), read }
+  return { code: read.code ?? -1, message: statusMessage(read, protocol.family), read, result }
 }
 
 function statusMessage(read: ClientView['read'], family: Family): string | undefined {
