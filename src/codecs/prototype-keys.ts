@@ -18,56 +18,52 @@ export function prototypeKeyDropper(type: protobuf.Type): PrototypeKeyDropper | 
 const { emptyObject, emptyArray } = protobuf.util as unknown as { emptyObject: object; emptyArray: unknown[] }
 const droppers = new WeakMap<protobuf.Type, PrototypeKeyDropper | undefined>()
 
-interface FieldWalk {
-  name: string
-  map: boolean
-  repeated: boolean
-  /** The nested message type, when it can reach a map itself. */
-  nested: protobuf.Type | undefined
-  /** Its dropper, looked up on first use (a recursive type's is still being built when its fields are). */
-  dropper?: PrototypeKeyDropper
-}
-
+/**
+ * Generated code, as protobufjs's own decoders are: constant-key reads of the fields that can hold a map, the maps
+ * cleaned, nested messages that can reach a map handed to their type's dropper (looked up on first use: a recursive
+ * type's is still being built when its fields are).
+ */
 function buildDropper(type: protobuf.Type): PrototypeKeyDropper | undefined {
   if (!reachesMap(type, new Set())) {
     droppers.set(type, undefined)
     return undefined
   }
-  const walks: FieldWalk[] = []
-  const dropper: PrototypeKeyDropper = (message) => {
-    for (let i = 0; i < walks.length; i++) {
-      const walk = walks[i]
-      const value = (message as Record<string, unknown>)[walk.name]
-      // Unset maps and lists are protobufjs's shared, frozen empty ones: nothing to walk.
-      if (typeof value !== 'object' || value === null || value === emptyObject || value === emptyArray) continue
-      if (walk.map) dropPrototypeKey(value)
-      if (walk.nested === undefined) continue
-      walk.dropper ??= prototypeKeyDropper(walk.nested) as PrototypeKeyDropper
-      if (walk.map) {
-        const keys = Object.keys(value)
-        for (let k = 0; k < keys.length; k++) dropNested(walk.dropper, (value as Record<string, unknown>)[keys[k]])
-      } else if (walk.repeated) {
-        const items = value as unknown[]
-        for (let k = 0; k < items.length; k++) dropNested(walk.dropper, items[k])
-      } else {
-        walk.dropper(value)
-      }
-    }
-  }
-  // Registered before the fields are resolved: a recursive type finds its own dropper.
-  droppers.set(type, dropper)
+  const nestedTypes: protobuf.Type[] = []
+  // Unset maps and lists are protobufjs's shared, frozen empty ones: nothing to walk.
+  let body = 'var v, x, i, keys\n'
   for (const field of type.fieldsArray) {
     const resolved = field.resolve().resolvedType
     const nested = resolved instanceof protobuf.Type && reachesMap(resolved, new Set()) ? resolved : undefined
-    if (field.map || nested !== undefined) {
-      walks.push({ name: field.name, map: field.map, repeated: field.repeated, nested })
+    if (!field.map && nested === undefined) continue
+    const drop =
+      nested === undefined
+        ? ''
+        : `(d[${nestedTypes.length}] || (d[${nestedTypes.length}] = r(${nestedTypes.length})))(x)`
+    if (nested !== undefined) nestedTypes.push(nested)
+    body += `v = m[${JSON.stringify(field.name)}]\n`
+    body += "if (typeof v === 'object' && v !== null && v !== eO && v !== eA) {\n"
+    if (field.map) {
+      body += 'k(v)\n'
+      if (drop !== '') {
+        body += 'keys = Object.keys(v)\n'
+        body += `for (i = 0; i < keys.length; i++) { x = v[keys[i]]; if (typeof x === 'object' && x !== null) ${drop} }\n`
+      }
+    } else if (field.repeated) {
+      body += `for (i = 0; i < v.length; i++) { x = v[i]; if (typeof x === 'object' && x !== null) ${drop} }\n`
+    } else {
+      body += `x = v; ${drop}\n`
     }
+    body += '}\n'
   }
+  const dropper = new Function('k', 'r', 'd', 'eO', 'eA', `return function drop(m) {\n${body}}`)(
+    dropPrototypeKey,
+    (index: number) => prototypeKeyDropper(nestedTypes[index]),
+    [],
+    emptyObject,
+    emptyArray,
+  ) as PrototypeKeyDropper
+  droppers.set(type, dropper)
   return dropper
-}
-
-function dropNested(dropper: PrototypeKeyDropper, value: unknown): void {
-  if (typeof value === 'object' && value !== null) dropper(value)
 }
 
 /** Removes an own `__proto__` key and, should the object have been given another prototype, restores its own. */
