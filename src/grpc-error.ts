@@ -84,6 +84,22 @@ export class GrpcError extends Error {
 }
 
 /**
+ * False for a value that throws when inspected: a revoked Proxy, a Proxy whose traps throw, an object whose
+ * `statusCode`, `expose`, `message`, `name`, `cause` or `headers` getter throws (what error handlers read).
+ */
+export function isInspectable(value: unknown): boolean {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return true
+  try {
+    Object.getPrototypeOf(value)
+    const { statusCode, expose, message, name, cause, headers } = value as Record<string, unknown>
+    void [statusCode, expose, message, name, cause, headers]
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
  * `value instanceof type` that survives a hostile value: false for a revoked Proxy or one whose
  * `getPrototypeOf` trap throws, instead of a TypeError escaping from error handling.
  */

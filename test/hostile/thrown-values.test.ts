@@ -45,20 +45,23 @@ describe.each(hostileValues)('%s', (_name, make) => {
     expect(loggedOnce(logged, thrown)).toBe(true)
   })
 
-  test('thrown with @middy/http-error-handler before grpcFraming (its onError last): INTERNAL, logged', async () => {
-    const logged: ErrorLogEntry[] = []
-    const thrown = make()
-    const seen = await callAs(
-      failingLambda(
-        () => {
-          throw thrown
-        },
-        logged,
-        'before grpcFraming',
-      ),
-      rpcProtocols[0],
-    )
-    expect([seen.code, seen.message]).toEqual([Status.INTERNAL, 'internal error'])
-    expect(loggedOnce(logged, thrown)).toBe(true)
-  })
+  test.each(['before grpcFraming', 'after grpcFraming'] as const)(
+    'thrown with @middy/http-error-handler %s: INTERNAL, logged',
+    async (place) => {
+      const logged: ErrorLogEntry[] = []
+      const thrown = make()
+      const seen = await callAs(
+        failingLambda(
+          () => {
+            throw thrown
+          },
+          logged,
+          place,
+        ),
+        rpcProtocols[0],
+      )
+      expect([seen.code, seen.message]).toEqual([Status.INTERNAL, 'internal error'])
+      expect(loggedOnce(logged, thrown)).toBe(true)
+    },
+  )
 })
