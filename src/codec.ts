@@ -1,4 +1,4 @@
-import { GrpcError, MalformedMessageError } from './grpc-error.js'
+import { MalformedMessageError, ReplyEncodingError } from './grpc-error.js'
 import { Status } from './status.js'
 
 /** The wire format of a call's messages: protobuf binary or proto3 JSON. */
@@ -43,11 +43,12 @@ export function decodeMessage<T>(codec: MessageCodec<T>, bytes: Uint8Array, form
 /** The bytes of a reply message. What is not a message of the type fails here, as INTERNAL, not as a corrupt frame. */
 export function encodeMessage(codec: MessageCodec, reply: unknown, format: CodecName, protoNames: boolean): Uint8Array {
   if (typeof reply !== 'object' || reply === null) {
-    throw new GrpcError(Status.INTERNAL, `handler returned ${reply === null ? 'null' : typeof reply}, not a message`)
+    const message = `handler returned ${reply === null ? 'null' : typeof reply}, not a message`
+    throw new ReplyEncodingError(message, new TypeError(message))
   }
   try {
     return format === 'json' ? Buffer.from(codec.encodeJson(reply, protoNames)) : codec.encodeBinary(reply)
   } catch (error) {
-    throw new GrpcError(Status.INTERNAL, 'failed to encode response message', { cause: error })
+    throw new ReplyEncodingError('failed to encode response message', error)
   }
 }

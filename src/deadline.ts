@@ -4,10 +4,11 @@ import { Status } from './status.js'
 /** The longest delay setTimeout accepts: 2^31 - 1 ms (past it Node fires the timer after 1 ms instead). */
 const maxTimerDelayMs = 2 ** 31 - 1
 /**
- * How long before the Lambda's own end a call counts as over: Middy answers its early timeout this many milliseconds
- * (its default) before it. The one place to make that margin configurable.
+ * How long before the Lambda's own end a call counts as over, by default: room to encode the DEADLINE_EXCEEDED reply
+ * and post it to the Runtime API before Lambda ends the function. Middy's own default (5 ms) was measured too short
+ * for that on a busy machine; set `middy({ timeoutEarlyInMillis })` to the same value.
  */
-const lambdaTimeoutMarginMs = 5
+export const defaultTimeoutEarlyInMillis = 50
 
 interface LambdaContextLike {
   getRemainingTimeInMillis?: () => number
@@ -18,6 +19,20 @@ export function deadlineExceeded(cause?: unknown): GrpcError {
 }
 
 /**
+ * Middy's early timeout: @middy/core 6 and 7 throw an Error named `TimeoutError` whose `cause` is
+ * `{ package: '@middy/core' }`. Other TimeoutErrors (`AbortSignal.timeout()`, an SDK client's own timeout) are the
+ * handler's failures, not this call's deadline.
+ */
+export function isMiddyTimeout(error: unknown): boolean {
+  try {
+    const { name, cause } = error as { name?: unknown; cause?: { package?: unknown } }
+    return name === 'TimeoutError' && typeof cause === 'object' && cause?.package === '@middy/core'
+  } catch {
+    return false
+  }
+}
+
+/**
  * A call's deadline: the earlier of the client's (its timeout header) and the Lambda's. One timer, set on first use
  * of `signal` or `race`, aborts the signal and fails every race with DEADLINE_EXCEEDED. Nothing is allocated or read
  * from the clock for a call that never asks.
@@ -25,6 +40,7 @@ export function deadlineExceeded(cause?: unknown): GrpcError {
 export class Deadline {
   readonly #clientAt: number
   readonly #lambdaContext: LambdaContextLike | undefined
+  readonly #lambdaMarginMs: number
   #at?: number
   #controller?: AbortController
   /** Why the call ended early (the deadline's error, or the call's failure), once it has. */
@@ -32,9 +48,15 @@ export class Deadline {
   #timer?: ReturnType<typeof setTimeout>
   #expiry?: Promise<never>
 
-  constructor(timeoutMs: number | undefined, lambdaContext: unknown) {
+  /** `timeoutEarlyInMillis`: how long before the Lambda's end the call counts as over. */
+  constructor(
+    timeoutMs: number | undefined,
+    lambdaContext: unknown,
+    timeoutEarlyInMillis: number = defaultTimeoutEarlyInMillis,
+  ) {
     this.#clientAt = timeoutMs === undefined ? Infinity : Date.now() + Math.min(timeoutMs, maxTimerDelayMs)
     this.#lambdaContext = lambdaContext as LambdaContextLike | undefined
+    this.#lambdaMarginMs = timeoutEarlyInMillis
   }
 
   /** Epoch ms; `Infinity` when neither the client nor the Lambda context sets one. */
@@ -43,7 +65,7 @@ export class Deadline {
       const getRemaining = this.#lambdaContext?.getRemainingTimeInMillis
       const lambdaAt =
         typeof getRemaining === 'function'
-          ? Date.now() + getRemaining.call(this.#lambdaContext) - lambdaTimeoutMarginMs
+          ? Date.now() + getRemaining.call(this.#lambdaContext) - this.#lambdaMarginMs
           : Infinity
       this.#at = Math.min(this.#clientAt, lambdaAt)
     }

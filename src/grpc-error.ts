@@ -22,6 +22,21 @@ export interface GrpcErrorOptions {
 /** The message sent for errors whose own message must not reach the client. */
 export const internalErrorMessage = 'internal error'
 
+/**
+ * The longest error message sent, in UTF-8 bytes: a handler that puts client input into a message must not make the
+ * reply too large for the front door (or `grpc-message`, percent-encoded, too large for a header). Longer messages
+ * are cut at a character boundary and end with `truncatedMarker`.
+ */
+export const errorMessageMaxBytes = 1024
+export const truncatedMarker = ' [truncated]'
+
+function capMessage(message: string): string {
+  // At most 3 UTF-8 bytes per UTF-16 code unit: most messages are known to fit without being measured.
+  if (message.length * 3 <= errorMessageMaxBytes || Buffer.byteLength(message) <= errorMessageMaxBytes) return message
+  const { read } = new TextEncoder().encodeInto(message, new Uint8Array(errorMessageMaxBytes))
+  return message.slice(0, read) + truncatedMarker
+}
+
 export class GrpcError extends Error {
   override readonly name = 'GrpcError'
   readonly code: StatusCode
@@ -36,7 +51,7 @@ export class GrpcError extends Error {
   readonly expose = true
 
   constructor(code: StatusCode, message = '', options: GrpcErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    super(capMessage(message), options.cause === undefined ? undefined : { cause: options.cause })
     if (!isStatusCode(code)) throw new TypeError(`GrpcError: ${String(code)} is not a status code (0-16)`)
     this.code = code
     this.statusCode = codeToHttpStatus(code)
@@ -65,6 +80,22 @@ export class GrpcError extends Error {
       // A getter or a (revoked) Proxy that throws: nothing about the error can be trusted; it is an internal error.
     }
     return new GrpcError(Status.INTERNAL, internalErrorMessage, { cause: error })
+  }
+}
+
+/**
+ * False for a value that throws when inspected: a revoked Proxy, a Proxy whose traps throw, an object whose
+ * `statusCode`, `expose`, `message`, `name`, `cause` or `headers` getter throws (what error handlers read).
+ */
+export function isInspectable(value: unknown): boolean {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return true
+  try {
+    Object.getPrototypeOf(value)
+    const { statusCode, expose, message, name, cause, headers } = value as Record<string, unknown>
+    void [statusCode, expose, message, name, cause, headers]
+    return true
+  } catch {
+    return false
   }
 }
 
@@ -121,9 +152,33 @@ export class RouteNotFoundError extends GrpcError {
   }
 }
 
-/** A request message that could not be decoded: Twirp answers it `malformed`, the other protocols by its code. */
+/**
+ * A reply the handler returned that could not be encoded (not a message, a value of the wrong type, a throwing
+ * getter, a cycle): INTERNAL with a fixed message, and, though a GrpcError, logged with its `cause`, since it is a
+ * bug of the handler, not an answer.
+ */
+export class ReplyEncodingError extends GrpcError {
+  constructor(message: string, cause: unknown) {
+    super(Status.INTERNAL, message, { cause })
+  }
+}
+
+/**
+ * A request message that could not be decoded: Twirp answers it `malformed`, the other protocols by its code. The
+ * message says what failed in fixed words: the decoder's own text (`index out of range: 5 + 10 > 12`, `Maximum call
+ * stack size exceeded`, a JSON parser's position) stays in `cause`.
+ */
 export class MalformedMessageError extends GrpcError {
   constructor(code: typeof Status.INTERNAL | typeof Status.INVALID_ARGUMENT, what: string, cause: unknown) {
-    super(code, `${what}: ${(cause as Error | undefined)?.message ?? String(cause)}`, { cause })
+    super(code, `${what}: ${describeDecodeFailure(cause)}`, { cause })
   }
+}
+
+function describeDecodeFailure(cause: unknown): string {
+  if (isInstance(cause, SyntaxError)) return 'not valid JSON'
+  if (isInstance(cause, RangeError)) {
+    // V8's stack overflow is a RangeError too; protobufjs throws one for a length past the end of the message.
+    return /call stack/i.test(String((cause as RangeError).message)) ? 'nested too deeply' : 'truncated message'
+  }
+  return 'not a valid message of the type'
 }

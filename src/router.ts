@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda'
 import { callExchange } from './call.js'
-import { GrpcError } from './grpc-error.js'
+import { GrpcError, isInspectable } from './grpc-error.js'
 import type { GrpcEvent } from './middlewares/messages.js'
 import { type ServiceDefinition, buildMethodTable, isTypedService } from './methods.js'
 import type { ServiceHandlers, TypedService } from './services/service.js'
@@ -51,8 +51,11 @@ export function grpcRouter(
     } catch (thrown) {
       // Mapped here, as thrown, for grpcProtocol's onError: @middy/http-error-handler, when it runs first, replaces
       // request.error and sets `expose` on 4xx errors, which must not decide what the client is told.
-      exchange.handlerError = { thrown, mapped: GrpcError.from(thrown) }
-      throw thrown
+      const mapped = GrpcError.from(thrown)
+      exchange.handlerError = { thrown, mapped }
+      // A value that throws when inspected would break the next middleware that looks at it (http-error-handler
+      // reads its statusCode): they get its INTERNAL GrpcError instead, the value as its cause.
+      throw isInspectable(thrown) ? thrown : mapped
     }
   }
 }

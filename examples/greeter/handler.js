@@ -7,7 +7,8 @@ import { GrpcError, Status, corsAllowedHeaders, corsExposedHeaders, grpcFraming,
 const root = protobuf.loadSync(fileURLToPath(new URL('./greeter.proto', import.meta.url)))
 const Greeter = root.lookupService('hello.v1.Greeter')
 
-export const handler = middy()
+// Middy's early timeout with the same margin as grpcFraming's timeoutEarlyInMillis (50 ms): room to answer in time.
+export const handler = middy({ timeoutEarlyInMillis: 50 })
   // Registered first so that its after/onError hooks run last and decorate every response, preflights included.
   .use(
     httpCors({

@@ -9,8 +9,9 @@ const Clock = root.lookupService('clock.v1.Clock')
 
 // Middy 6: `middy({ streamifyResponse: true })`. Middy 7:
 //   import { executionModeStreamifyResponse } from '@middy/core/StreamifyResponse'
-//   middy({ executionMode: executionModeStreamifyResponse })
-export const handler = middy({ streamifyResponse: true })
+//   middy({ executionMode: executionModeStreamifyResponse, timeoutEarlyInMillis: 50 })
+// timeoutEarlyInMillis: the same margin as grpcFraming's (50 ms by default), room to answer before the function ends.
+export const handler = middy({ streamifyResponse: true, timeoutEarlyInMillis: 50 })
   .use(grpcFraming({ service: Clock, streamifyResponse: true }))
   .handler(
     grpcRouter({

@@ -1,8 +1,8 @@
 import type { MiddlewareObj, Request } from '@middy/core'
-import { Deadline, deadlineExceeded } from '../deadline.js'
+import { Deadline, deadlineExceeded, defaultTimeoutEarlyInMillis, isMiddyTimeout } from '../deadline.js'
 import { type HttpRequest, type HttpResponse, frontDoorMaxBytes } from '../event/shape.js'
 import { base64Length } from '../event/write.js'
-import { GrpcError, internalErrorMessage, isInstance, messageTooLarge } from '../grpc-error.js'
+import { GrpcError, ReplyEncodingError, internalErrorMessage, isInstance, messageTooLarge } from '../grpc-error.js'
 import { NonRpcResponse, detectProtocol } from '../protocol/detect.js'
 import { headerContentType } from '../protocol/headers.js'
 import type { Exchange, ProtocolOptions } from '../protocol/protocol.js'
@@ -12,7 +12,7 @@ import { getState, requireState } from './state.js'
 export interface ErrorLogEntry {
   /** What the client was told. */
   error: GrpcError
-  /** What was thrown. */
+  /** What was thrown; for a reply that could not be encoded, why it could not. */
   cause: unknown
   method: string | undefined
   requestId: string | undefined
@@ -55,11 +55,17 @@ export interface GrpcProtocolOptions {
   /** Twirp: JSON replies with lowerCamel names instead of the .proto names the Go server uses. Default false. */
   twirpLowerCamelJson?: boolean
   /**
-   * Receives errors that were not GrpcErrors (bugs, failed dependencies): the client gets INTERNAL with a fixed
-   * message, the original goes here. Default: one `console.error` line with the method, the status and the request
+   * Receives errors that were not GrpcErrors (bugs, failed dependencies) and replies that could not be encoded: the
+   * client gets INTERNAL with a fixed message, the original goes here. Default: one `console.error` line with the method, the status and the request
    * id, then the error. `false` for none. A logger that throws does not change the response.
    */
   logger?: ((entry: ErrorLogEntry) => void) | false
+  /**
+   * How many milliseconds before the Lambda's own end the call counts as over: `event.grpc.deadline` and
+   * `event.grpc.signal` leave this much room to answer DEADLINE_EXCEEDED. Default 50. Give Middy the same value,
+   * `middy({ timeoutEarlyInMillis: 50 })`: its early timeout answers a handler that ignores the signal.
+   */
+  timeoutEarlyInMillis?: number
 }
 
 const defaults = {
@@ -72,6 +78,7 @@ const defaults = {
   requireConnectProtocolHeader: false,
   twirpPrefix: '/twirp',
   twirpLowerCamelJson: false,
+  timeoutEarlyInMillis: defaultTimeoutEarlyInMillis,
   logger: (entry: ErrorLogEntry): void => {
     console.error(
       'middy-grpc: %s failed with %s (request %s):',
@@ -126,7 +133,7 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
     const { timeoutMs, body, responseCompression } = protocol.readRequest(exchange)
     exchange.responseCompression = responseCompression
     exchange.timeoutMs = timeoutMs
-    exchange.deadline = new Deadline(timeoutMs, request.context)
+    exchange.deadline = new Deadline(timeoutMs, request.context, options.timeoutEarlyInMillis)
     exchange.requestBody = body
   }
 
@@ -137,7 +144,7 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
     const { protocol, deadline, reply, replyStream } = exchange
     if (replyStream !== undefined && protocol.stream !== undefined) {
       const writer = protocol.stream
-      const toError = (thrown: unknown): GrpcError => failCall(request, exchange, thrown)
+      const toError = (thrown: unknown): GrpcError => boundStreamError(exchange, failCall(request, exchange, thrown))
       const stream = state.streamifyResponse
         ? openStream(exchange, deadline, writer, replyStream, toError)
         : collectStream(exchange, deadline, writer, replyStream, frontDoorMaxBytes(state.http.shape), toError)
@@ -173,11 +180,13 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
       error = new GrpcError(Status.INTERNAL, internalErrorMessage, { cause: thrown })
     }
     exchange.deadline?.abort(error)
-    if (error !== thrown && options.logger !== false && error.code !== Status.DEADLINE_EXCEEDED) {
+    // A GrpcError is an answer, not a failure, except a reply that could not be encoded: its cause is logged.
+    const encoding = isInstance(error, ReplyEncodingError)
+    if ((encoding || error !== thrown) && options.logger !== false && error.code !== Status.DEADLINE_EXCEEDED) {
       try {
         options.logger({
           error,
-          cause: thrown,
+          cause: encoding ? error.cause : thrown,
           method: exchange.method?.path,
           requestId: request.context?.awsRequestId,
         })
@@ -204,7 +213,8 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
         ? failCall(request, exchange, request.error)
         : failCall(request, exchange, handlerError.thrown, handlerError.mapped)
     try {
-      state.response = exchange.protocol.writeError(exchange, error)
+      const bodyMaxBytes = state.streamifyResponse ? streamingMaxBytes : frontDoorMaxBytes(state.http.shape)
+      state.response = writeFittingError(exchange, error, bodyMaxBytes)
     } catch {
       state.response = {
         status: 500,
@@ -234,10 +244,54 @@ function checkHeaderLimits({ headerCount, headerBytes }: HttpRequest, maxHeaders
 
 function toGrpcError(error: unknown, exchange: Exchange, mapped: GrpcError | undefined): GrpcError {
   if (isInstance(error, GrpcError)) return error
-  // Middy's early timeout, AbortSignal.timeout(), or a handler that gave up because the call's signal fired.
-  if ((error as Error | undefined)?.name === 'TimeoutError') return deadlineExceeded(error)
-  if (exchange.deadline?.expired === true) return deadlineExceeded(error)
+  // Middy's early timeout, or whatever a handler threw once the call's deadline had passed (it gave up because the
+  // signal fired). A TimeoutError before the deadline is the handler's own failure, mapped as any other error.
+  if (isMiddyTimeout(error) || exchange.deadline?.expired === true) return deadlineExceeded(error)
   return mapped ?? GrpcError.from(error)
+}
+
+/**
+ * Response headers an error reply may carry, in bytes: front doors refuse larger header blocks (API Gateway's limit
+ * is 10 KB), and a REST API (v1) result writes each header twice, in `headers` and `multiValueHeaders`, inside the
+ * room `frontDoorMaxBytes` keeps free around the body; the two copies are counted.
+ */
+const errorHeaderMaxBytes = 8 * 1024
+
+/**
+ * The error reply, or, when its metadata and details would not fit through the front door, its status and message
+ * alone: the message is capped (errorMessageMaxBytes), so that always fits, and the client gets a status instead of
+ * the front door's 502.
+ */
+function writeFittingError(exchange: Exchange, error: GrpcError, bodyMaxBytes: number): HttpResponse {
+  const response = exchange.protocol.writeError(exchange, error)
+  const copies = exchange.http.shape === 'v1' ? 2 : 1
+  if (headerBytes(response) * copies <= errorHeaderMaxBytes && encodedBodyBytes(response) <= bodyMaxBytes) {
+    return response
+  }
+  exchange.responseHeader = undefined
+  exchange.responseTrailer = undefined
+  return exchange.protocol.writeError(exchange, new GrpcError(error.code, error.message))
+}
+
+/**
+ * A stream's closing status, whose size cannot be checked once written: its metadata, details and the handler's
+ * trailers are sent only when they fit the budget of an error reply's headers (gRPC sends them as headers when the
+ * stream is collected); otherwise its status and message alone.
+ */
+function boundStreamError(exchange: Exchange, error: GrpcError): GrpcError {
+  let bytes = 0
+  for (const [name, value] of error.metadata) bytes += name.length + Buffer.byteLength(value) + 4
+  for (const [name, value] of exchange.responseTrailer ?? []) bytes += name.length + Buffer.byteLength(value) + 4
+  for (const detail of error.details) bytes += detail.type.length + base64Length(detail.value.byteLength)
+  if (bytes * (exchange.http.shape === 'v1' ? 2 : 1) <= errorHeaderMaxBytes) return error
+  exchange.responseTrailer = undefined
+  return new GrpcError(error.code, error.message)
+}
+
+function headerBytes(response: HttpResponse): number {
+  let bytes = 0
+  for (const name in response.headers) bytes += name.length + Buffer.byteLength(response.headers[name]) + 4
+  return bytes
 }
 
 function encodedBodyBytes(response: HttpResponse): number {

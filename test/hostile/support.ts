@@ -1,17 +1,16 @@
 import middy from '@middy/core'
 import httpErrorHandler from '@middy/http-error-handler'
-import { type ErrorLogEntry, type GrpcEvent, type GrpcHandler, grpcFraming, grpcRouter } from '../../src/index.js'
+import { type ErrorLogEntry, type GrpcHandler, type RpcCall, grpcFraming, grpcRouter } from '../../src/index.js'
 import type { EventShape } from '../../src/event/shape.js'
-import type { LambdaFunction } from '../support/gateway.js'
 import {
   FuzzService,
-  Node,
   type Family,
   type FuzzRequest,
   asRequestBody,
   assertWellFormed,
   httpEvent,
   lambdaContext,
+  secret,
 } from '../fuzz/support.js'
 import { frame, readFrames } from '../support/frames.js'
 
@@ -42,28 +41,29 @@ export function rpcRequest(
 export type ErrorHandlerPlace = 'none' | 'before grpcFraming' | 'after grpcFraming'
 
 /**
- * A Middy handler serving FuzzService whose Echo and Stream call `fail` (Stream after one message), logging into
- * `logged`. `routed: false` makes the Middy handler a plain function instead of grpcRouter.
+ * A Middy handler serving FuzzService whose Echo returns what `fail` returns (or throws what it throws), and whose
+ * Stream yields one message, then `fail`'s; failures are logged into `logged`. `routed: false` makes the Middy handler a plain function instead of grpcRouter.
  */
 export function failingLambda(
-  fail: () => unknown,
+  fail: (call: RpcCall) => unknown,
   logged: ErrorLogEntry[],
   place: ErrorHandlerPlace = 'none',
   routed = true,
 ) {
   const framing = grpcFraming({ service: FuzzService, logger: (entry) => logged.push(entry) })
-  let lambda = middy<GrpcEvent>()
-  if (place === 'before grpcFraming') lambda = lambda.use(httpErrorHandler({ logger: false }))
-  lambda = lambda.use(framing)
-  if (place === 'after grpcFraming') lambda = lambda.use(httpErrorHandler({ logger: false }))
+  const errorHandler = httpErrorHandler({ logger: false })
+  const chain =
+    place === 'none' ? [framing] : place === 'before grpcFraming' ? [errorHandler, framing] : [framing, errorHandler]
   const handlers: Record<string, GrpcHandler> = {
-    Echo: async () => fail(),
-    async *Stream() {
+    Echo: async ({ grpc }) => fail(grpc),
+    async *Stream({ grpc }) {
       yield { name: 'first' }
-      fail()
+      yield fail(grpc)
     },
   }
-  return lambda.handler(routed ? grpcRouter(handlers) : (handlers.Echo as never))
+  return middy()
+    .use(chain as Parameters<ReturnType<typeof middy>['use']>[0])
+    .handler((routed ? grpcRouter(handlers) : handlers.Echo) as never)
 }
 
 export interface ClientView {
@@ -71,19 +71,22 @@ export interface ClientView {
   /** The status message as the client decodes it; undefined when none was sent. */
   message: string | undefined
   read: ReturnType<typeof assertWellFormed>
+  /** The Lambda result as the front door receives it. */
+  result: unknown
 }
 
 /** Calls `lambda` as `protocol` through the `shape` front door and reads the status as a client would. */
 export async function callAs(
-  lambda: LambdaFunction,
+  lambda: (...args: never[]) => unknown,
   protocol: (typeof rpcProtocols)[number],
   shape: EventShape = 'v2',
   message?: Uint8Array,
   context: unknown = lambdaContext(),
 ): Promise<ClientView> {
-  const result = await lambda(httpEvent(shape, rpcRequest(protocol, message)), context)
+  const invoke = lambda as (event: unknown, context: unknown) => Promise<unknown>
+  const result = await invoke(httpEvent(shape, rpcRequest(protocol, message)), context)
   const read = assertWellFormed(result, shape, protocol.family, false)
-  return { code: read.code ?? -1, message: statusMessage(read, protocol.family), read }
+  return { code: read.code ?? -1, message: statusMessage(read, protocol.family), read, result }
 }
 
 function statusMessage(read: ClientView['read'], family: Family): string | undefined {
@@ -112,4 +115,59 @@ function decodePercent(value: string | undefined): string | undefined {
   return value === undefined ? undefined : decodeURIComponent(value)
 }
 
-export { Node }
+// ---- values whose every inspection throws ----
+
+function revokedProxy(): object {
+  const { proxy, revoke } = Proxy.revocable(new Error(secret), {})
+  revoke()
+  return proxy
+}
+
+function throwingTraps(): object {
+  const trap = () => {
+    throw new Error(secret)
+  }
+  return new Proxy(new Error(secret), {
+    get: trap,
+    has: trap,
+    getPrototypeOf: trap,
+    getOwnPropertyDescriptor: trap,
+    ownKeys: trap,
+  })
+}
+
+function throwingGetters(): object {
+  const error = Object.create(Error.prototype)
+  for (const name of ['name', 'message', 'statusCode', 'expose', 'cause', 'code', 'stack']) {
+    Object.defineProperty(error, name, {
+      get() {
+        throw new Error(secret)
+      },
+    })
+  }
+  return error
+}
+
+/** `instanceof` reads Symbol.hasInstance of the class, not of the value, but a prototype chain can be a Proxy. */
+function hostilePrototype(): object {
+  return Object.create(
+    new Proxy(
+      {},
+      {
+        getPrototypeOf() {
+          throw new Error(secret)
+        },
+        get() {
+          throw new Error(secret)
+        },
+      },
+    ),
+  )
+}
+
+export const hostileValues: [string, () => object][] = [
+  ['a revoked Proxy', revokedProxy],
+  ['a Proxy whose traps throw', throwingTraps],
+  ['an Error whose getters throw', throwingGetters],
+  ['an object whose prototype chain throws', hostilePrototype],
+]

@@ -1,69 +1,14 @@
 import { type ErrorLogEntry, Status } from '../../src/index.js'
-import { secret, shapes } from '../fuzz/support.js'
-import { callAs, failingLambda, rpcProtocols } from './support.js'
+import { shapes } from '../fuzz/support.js'
+import { callAs, failingLambda, hostileValues, rpcProtocols } from './support.js'
 
 // Values whose every inspection throws: an `instanceof`, a property read, a `?.` on them. Whatever the handler throws,
 // the client gets INTERNAL with the fixed message, and the logger gets the value.
-
-function revokedProxy(): object {
-  const { proxy, revoke } = Proxy.revocable(new Error(secret), {})
-  revoke()
-  return proxy
-}
-
-function throwingTraps(): object {
-  const trap = () => {
-    throw new Error(secret)
-  }
-  return new Proxy(new Error(secret), {
-    get: trap,
-    has: trap,
-    getPrototypeOf: trap,
-    getOwnPropertyDescriptor: trap,
-    ownKeys: trap,
-  })
-}
-
-function throwingGetters(): object {
-  const error = Object.create(Error.prototype)
-  for (const name of ['name', 'message', 'statusCode', 'expose', 'cause', 'code', 'stack']) {
-    Object.defineProperty(error, name, {
-      get() {
-        throw new Error(secret)
-      },
-    })
-  }
-  return error
-}
-
-/** `instanceof` reads Symbol.hasInstance of the class, not of the value, but a prototype chain can be a Proxy. */
-function hostilePrototype(): object {
-  return Object.create(
-    new Proxy(
-      {},
-      {
-        getPrototypeOf() {
-          throw new Error(secret)
-        },
-        get() {
-          throw new Error(secret)
-        },
-      },
-    ),
-  )
-}
 
 /** Compared by identity: jest's matchers would inspect the value, and throw. */
 function loggedOnce(logged: ErrorLogEntry[], thrown: object): boolean {
   return logged.length === 1 && logged[0].cause === thrown
 }
-
-export const hostileValues: [string, () => object][] = [
-  ['a revoked Proxy', revokedProxy],
-  ['a Proxy whose traps throw', throwingTraps],
-  ['an Error whose getters throw', throwingGetters],
-  ['an object whose prototype chain throws', hostilePrototype],
-]
 
 describe.each(hostileValues)('%s', (_name, make) => {
   test.each(rpcProtocols)(
@@ -100,20 +45,23 @@ describe.each(hostileValues)('%s', (_name, make) => {
     expect(loggedOnce(logged, thrown)).toBe(true)
   })
 
-  test('thrown with @middy/http-error-handler before grpcFraming (its onError last): INTERNAL, logged', async () => {
-    const logged: ErrorLogEntry[] = []
-    const thrown = make()
-    const seen = await callAs(
-      failingLambda(
-        () => {
-          throw thrown
-        },
-        logged,
-        'before grpcFraming',
-      ),
-      rpcProtocols[0],
-    )
-    expect([seen.code, seen.message]).toEqual([Status.INTERNAL, 'internal error'])
-    expect(loggedOnce(logged, thrown)).toBe(true)
-  })
+  test.each(['before grpcFraming', 'after grpcFraming'] as const)(
+    'thrown with @middy/http-error-handler %s: INTERNAL, logged',
+    async (place) => {
+      const logged: ErrorLogEntry[] = []
+      const thrown = make()
+      const seen = await callAs(
+        failingLambda(
+          () => {
+            throw thrown
+          },
+          logged,
+          place,
+        ),
+        rpcProtocols[0],
+      )
+      expect([seen.code, seen.message]).toEqual([Status.INTERNAL, 'internal error'])
+      expect(loggedOnce(logged, thrown)).toBe(true)
+    },
+  )
 })

@@ -24,6 +24,11 @@ const failing: MessageCodec = {
   },
 }
 
+/** A real stack overflow: V8's RangeError, not one made up. */
+function overflow(): never {
+  return overflow()
+}
+
 describe('decodeMessage', () => {
   test('binary goes to decodeBinary, JSON to decodeJson as UTF-8 text', () => {
     expect(decodeMessage(textCodec, Buffer.from('hi'), 'proto')).toEqual({ text: 'hi' })
@@ -34,14 +39,36 @@ describe('decodeMessage', () => {
     const error = catchError(() => decodeMessage(failing, new Uint8Array([1]), 'proto'))
     expect(error).toBeInstanceOf(MalformedMessageError)
     expect(error.code).toBe(Status.INTERNAL)
-    expect(error.message).toBe('failed to decode request message: bad wire type')
+    expect(error.message).toBe('failed to decode request message: not a valid message of the type')
+    expect((error.cause as Error).message).toBe('bad wire type')
+  })
+
+  test.each([
+    [
+      'a RangeError (protobufjs: index out of range)',
+      new RangeError('index out of range: 3 + 5 > 4'),
+      'truncated message',
+    ],
+    ['a stack overflow', 'overflow', 'nested too deeply'],
+    ['a SyntaxError', new SyntaxError('Unexpected token } in JSON at position 7'), 'not valid JSON'],
+    ['a string', 'index out of range', 'not a valid message of the type'],
+  ])("%s: fixed words, the decoder's text stays in cause", (_name, thrown, words) => {
+    const codec: MessageCodec = {
+      ...failing,
+      decodeBinary: () => {
+        if (thrown === 'overflow') return overflow()
+        throw thrown
+      },
+    }
+    const error = catchError(() => decodeMessage(codec, new Uint8Array([1]), 'proto'))
+    expect(error.message).toBe(`failed to decode request message: ${words}`)
   })
 
   test('a JSON failure is INVALID_ARGUMENT, as Connect answers, and classified malformed', () => {
     const error = catchError(() => decodeMessage(failing, Buffer.from('{}'), 'json'))
     expect(error).toBeInstanceOf(MalformedMessageError)
     expect(error.code).toBe(Status.INVALID_ARGUMENT)
-    expect(error.message).toBe('failed to parse JSON request message: bad field')
+    expect(error.message).toBe('failed to parse JSON request message: not a valid message of the type')
   })
 
   test('JSON that is not UTF-8 is INVALID_ARGUMENT before the codec sees it', () => {

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals'
-import { Deadline, deadlineExceeded } from '../../src/deadline.js'
+import { Deadline, deadlineExceeded, isMiddyTimeout } from '../../src/deadline.js'
 import { GrpcError } from '../../src/grpc-error.js'
 import { Status } from '../../src/status.js'
 
@@ -22,12 +22,14 @@ describe('Deadline', () => {
     expect(jest.getTimerCount()).toBe(0)
   })
 
-  test("the earlier of the client's and the Lambda's (less Middy's 5 ms margin)", () => {
+  test("the earlier of the client's and the Lambda's (less timeoutEarlyInMillis, 50 ms by default)", () => {
     expect(new Deadline(200, lambda(1000)).at).toBe(1_000_200)
     expect(new Deadline(200, lambda(1000)).clientFirst).toBe(true)
-    expect(new Deadline(5000, lambda(1000)).at).toBe(1_000_995)
+    expect(new Deadline(5000, lambda(1000)).at).toBe(1_000_950)
     expect(new Deadline(5000, lambda(1000)).clientFirst).toBe(false)
-    expect(new Deadline(undefined, lambda(1000)).at).toBe(1_000_995)
+    expect(new Deadline(undefined, lambda(1000)).at).toBe(1_000_950)
+    expect(new Deadline(undefined, lambda(1000), 300).at).toBe(1_000_700)
+    expect(new Deadline(800, lambda(1000), 300).clientFirst).toBe(false)
   })
 
   test('a timeout past what setTimeout takes is capped at 2^31 - 1 ms', () => {
@@ -99,5 +101,34 @@ describe('Deadline', () => {
     const error = deadlineExceeded(cause)
     expect(error.code).toBe(Status.DEADLINE_EXCEEDED)
     expect(error.cause).toBe(cause)
+  })
+})
+
+describe('isMiddyTimeout', () => {
+  test("Middy's early-timeout error, as @middy/core 6 and 7 build it", () => {
+    const error = new Error('[AbortError]: The operation was aborted.', { cause: { package: '@middy/core' } })
+    error.name = 'TimeoutError'
+    expect(isMiddyTimeout(error)).toBe(true)
+  })
+
+  test.each([
+    ['AbortSignal.timeout()', new DOMException('timed out', 'TimeoutError')],
+    ['a name alone', Object.assign(new Error('x'), { name: 'TimeoutError' })],
+    [
+      'another package',
+      Object.assign(new Error('x', { cause: { package: '@aws-sdk/client-s3' } }), { name: 'TimeoutError' }),
+    ],
+    ['null', null],
+    ['a string', 'TimeoutError'],
+    [
+      'a revoked Proxy',
+      (() => {
+        const r = Proxy.revocable({}, {})
+        r.revoke()
+        return r.proxy
+      })(),
+    ],
+  ])('not %s', (_name, value) => {
+    expect(isMiddyTimeout(value)).toBe(false)
   })
 })

@@ -1,6 +1,6 @@
 import { createError } from '@middy/util'
 import protobuf from 'protobufjs'
-import { GrpcError, internalErrorMessage } from '../../src/grpc-error.js'
+import { GrpcError, internalErrorMessage, isInspectable } from '../../src/grpc-error.js'
 import { Metadata } from '../../src/metadata.js'
 import { Status } from '../../src/status.js'
 
@@ -199,5 +199,32 @@ describe('GrpcError.from', () => {
     const error = GrpcError.from(thrown)
     expect(error.code).toBe(Status.INTERNAL)
     expect(error.message).toBe('internal error')
+  })
+})
+
+describe('isInspectable', () => {
+  test('plain values and errors are', () => {
+    for (const value of [null, undefined, 'x', 42, {}, new Error('x'), Object.create(null), () => 1]) {
+      expect(isInspectable(value)).toBe(true)
+    }
+  })
+
+  test('a revoked Proxy, a throwing trap or getter are not', () => {
+    const revocable = Proxy.revocable({}, {})
+    revocable.revoke()
+    const trap = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('trap')
+        },
+      },
+    )
+    const getter = Object.defineProperty({}, 'statusCode', {
+      get() {
+        throw new Error('getter')
+      },
+    })
+    for (const value of [revocable.proxy, trap, getter]) expect(isInspectable(value)).toBe(false)
   })
 })

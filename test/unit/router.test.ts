@@ -98,4 +98,18 @@ describe('grpcRouter', () => {
       message: 'PERMISSION_DENIED',
     })
   })
+
+  test('a value that throws when inspected is rethrown as its INTERNAL GrpcError, the value as its cause', async () => {
+    const { event, exchange } = eventFor('/unit.v1.Items/Get', new Deadline(undefined, undefined))
+    const revocable = Proxy.revocable({}, {})
+    revocable.revoke()
+    const rejected = await grpcRouter({
+      Get: () => {
+        throw revocable.proxy
+      },
+    })(event, context, { signal: new AbortController().signal }).catch((error: unknown) => error)
+    expect(rejected).toBeInstanceOf(GrpcError)
+    expect(rejected === exchange.handlerError?.mapped).toBe(true)
+    expect((rejected as GrpcError).cause === revocable.proxy).toBe(true)
+  })
 })

@@ -14,7 +14,7 @@ describe('protobufjsCodec', () => {
   })
 
   test('a reply with a wrong field type fails in the codec (fromObject) instead of leaving as a corrupt frame', () => {
-    expect(() => codec.encodeBinary({ child: 5 })).toThrow('child: object expected')
+    expect(() => codec.encodeBinary({ child: 5 })).toThrow('unit.v1.Item.child: a number is not a message')
   })
 
   test('JSON both ways: lowerCamel or .proto names out, either name in', () => {

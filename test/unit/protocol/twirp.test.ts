@@ -46,7 +46,7 @@ describe('twirp', () => {
       new MalformedMessageError(Status.INTERNAL, 'failed', new Error('x')),
     )
     expect(malformed.status).toBe(400)
-    expect(malformed.body).toBe('{"code":"malformed","msg":"failed: x"}')
+    expect(malformed.body).toBe('{"code":"malformed","msg":"failed: not a valid message of the type"}')
   })
 
   test('the request: POST of a Twirp content-type, within readMaxBytes', () => {
