@@ -15,14 +15,16 @@ interface ProtoJson {
 
 let protoJson: ProtoJson | null | undefined
 
+const ownProtoJson = (): ProtoJson | undefined => (protobuf as unknown as { protojson?: ProtoJson }).protojson
+
 function loadProtoJson(): ProtoJson | null {
   if (protoJson === undefined) {
     try {
-      // Resolved next to the protobufjs the application uses, so both share one reflection runtime.
-      protoJson = createRequire(import.meta.url)('protobufjs/ext/protojson') as ProtoJson
-    } catch {
-      protoJson = null
-    }
+      // protojson attaches itself to the protobufjs that loaded it. In a bundle the copy `require` finds may not be
+      // the bundled one this module reflects with, so only the mapping attached to our copy is used.
+      if (!ownProtoJson()) createRequire(import.meta.url)('protobufjs/ext/protojson')
+    } catch {}
+    protoJson = ownProtoJson() ?? null
   }
   return protoJson
 }

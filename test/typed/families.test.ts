@@ -11,7 +11,7 @@ import { Code, ConnectError, createClient, type Transport } from '@connectrpc/co
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node'
 import type { Context } from 'aws-lambda'
 import { createDevServer, createLambdaContext, type DevServer } from '../../src/dev-server/index.js'
-import { frame } from '../support/dev-clients.js'
+import { frame } from '../support/frames.js'
 import { loadClientRegistry } from '../support/client-schema.js'
 import { type FamilyName, createGreeterLambda, esGreeter, families, greeting, reflectionGreeter } from './greeter.js'
 import middy from '@middy/core'
@@ -107,7 +107,9 @@ describe('every family puts the same bytes on the wire', () => {
   })
 
   test('gRPC-Web server stream', async () => {
-    const out = await bodies(() => v2Event('/hello.v1.Greeter/SayHellos', 'application/grpc-web+proto', frame(request)))
+    const out = await bodies(() =>
+      v2Event('/hello.v1.Greeter/SayHellos', 'application/grpc-web+proto', frame(0, request)),
+    )
     // Three HelloReply frames { message: "Hello, Ada", count: 41, 42, 43 }, then the OK trailer frame.
     const replies = [0x29, 0x2a, 0x2b].map((count) => `000000000e0a0a48656c6c6f2c20416461 10${count.toString(16)}`)
     const trailer = Buffer.from('grpc-status: 0\r\n')
