@@ -194,8 +194,9 @@ export function assertResult(c: ConformanceCase, actual: ClientResult): string[]
   const errors: string[] = []
   errors.push(...checkError(expected.error, actual.error, c.otherAllowedCodes))
   errors.push(...checkPayloads(expected.payloads, actual.payloads))
-  if (expected.payloads.length === 0 && expected.error !== undefined && c.streamType === 'STREAM_TYPE_UNARY') {
-    // A unary error may carry the metadata as headers or trailers: either placement is accepted.
+  const oneReply = c.streamType === 'STREAM_TYPE_UNARY' || c.streamType === 'STREAM_TYPE_CLIENT_STREAM'
+  if (expected.payloads.length === 0 && expected.error !== undefined && oneReply) {
+    // A unary (or client-stream) error may carry the metadata as headers or trailers: either placement is accepted.
     const metadataErrors = [
       ...checkHeaders('response headers', expected.responseHeaders, actual.responseHeaders),
       ...checkHeaders('response trailers', expected.responseTrailers, actual.responseTrailers),

@@ -153,6 +153,16 @@ export function buildRequest(c: ConformanceCase, deadline: number | undefined): 
   const path = `/${c.service}/${c.method}`
   const message = c.requestMessages[0] === undefined ? new Uint8Array(0) : encodeRequestMessage(c, c.requestMessages[0])
   const gzip = c.compression === 'gzip'
+  // Every request message in its envelope, each compressed on its own, as a streaming client sends them.
+  // A unary or server-stream case without messages still sends one empty message.
+  const streamsRequests =
+    c.streamType === 'STREAM_TYPE_CLIENT_STREAM' || c.streamType === 'STREAM_TYPE_HALF_DUPLEX_BIDI_STREAM'
+  const envelopes = () =>
+    Buffer.concat(
+      (streamsRequests ? c.requestMessages.map((any) => encodeRequestMessage(c, any)) : [message]).map((data) =>
+        gzip ? frame(1, zlib.gzipSync(data)) : frame(0, data),
+      ),
+    )
   const remainingMs = deadline === undefined ? undefined : Math.max(0, deadline - Date.now())
   const custom = () => {
     for (const header of c.requestHeaders)
@@ -165,13 +175,12 @@ export function buildRequest(c: ConformanceCase, deadline: number | undefined): 
     // connect-go sends the remaining time in the largest unit that keeps 8 digits: microseconds for these tests.
     if (remainingMs !== undefined) headers.push(['Grpc-Timeout', `${Math.floor(remainingMs * 1000)}u`])
     custom()
-    const body = gzip ? frame(1, zlib.gzipSync(message)) : frame(0, message)
-    return { method: 'POST', url: path, headers, body }
+    return { method: 'POST', url: path, headers, body: envelopes() }
   }
 
   const timeout =
     remainingMs === undefined ? [] : [['Connect-Timeout-Ms', String(Math.floor(remainingMs))] as [string, string]]
-  if (c.streamType === 'STREAM_TYPE_SERVER_STREAM') {
+  if (c.streamType !== 'STREAM_TYPE_UNARY') {
     headers.push(
       ['Content-Type', `application/connect+${c.codec}`],
       ['Connect-Protocol-Version', '1'],
@@ -180,8 +189,7 @@ export function buildRequest(c: ConformanceCase, deadline: number | undefined): 
     if (gzip) headers.push(['Connect-Content-Encoding', 'gzip'], ['Connect-Accept-Encoding', 'gzip'])
     headers.push(...timeout)
     custom()
-    const body = gzip ? frame(1, zlib.gzipSync(message)) : frame(0, message)
-    return { method: 'POST', url: path, headers, body }
+    return { method: 'POST', url: path, headers, body: envelopes() }
   }
 
   if (c.useGet) {
@@ -358,7 +366,7 @@ export function readResponse(c: ConformanceCase, response: OutgoingHttpResponse)
   }
   let result: ClientResult
   if (c.protocol === 'grpc-web') result = readGrpcWeb(c, response, headers, feedback)
-  else if (c.streamType === 'STREAM_TYPE_SERVER_STREAM') result = readConnectStream(c, response, headers, feedback)
+  else if (c.streamType !== 'STREAM_TYPE_UNARY') result = readConnectStream(c, response, headers, feedback)
   else result = readConnectUnary(c, response, headers, feedback)
   checkBinaryMetadata('response headers', result.responseHeaders, feedback)
   checkBinaryMetadata('response trailers', result.responseTrailers, feedback)
@@ -549,7 +557,8 @@ function readGrpcWeb(
   if (encoding !== undefined && encoding !== 'identity' && !accepted.includes(encoding)) {
     return errorResult(Code.INTERNAL, `unknown encoding ${JSON.stringify(encoding)}`, status, feedback)
   }
-  const unary = c.streamType === 'STREAM_TYPE_UNARY'
+  // A client stream ends with one reply, as a unary call does.
+  const unary = c.streamType === 'STREAM_TYPE_UNARY' || c.streamType === 'STREAM_TYPE_CLIENT_STREAM'
 
   // Trailers-only: no body, the status in the headers.
   if (response.body.byteLength === 0 && headers.get('grpc-status') !== undefined) {
@@ -759,11 +768,15 @@ function readConnectStream(
       feedback,
     }
   }
+  let error = endStream.error
+  if (c.streamType === 'STREAM_TYPE_CLIENT_STREAM' && error === undefined && payloads.length !== 1) {
+    error = { code: Code.UNIMPLEMENTED, message: `unary response has ${payloads.length} messages`, details: [] }
+  }
   return {
     responseHeaders,
     responseTrailers: endStream.trailers,
     payloads,
-    error: endStream.error,
+    error,
     httpStatusCode: status,
     feedback,
   }

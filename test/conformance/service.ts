@@ -117,13 +117,44 @@ function readProtobufjsRequest(event: GrpcEvent): ReturnType<ReadRequest> {
 }
 
 /**
+ * Every request message of a client or bidi stream, each read by `read` as if it were a unary request's message,
+ * and the response definition the first one carries (as the reference server takes it).
+ */
+async function readRequests(
+  event: GrpcEvent,
+  read: ReadRequest,
+): Promise<{ definition: ResponseDefinition | null | undefined; requests: AnyMessage[] }> {
+  let definition: ResponseDefinition | null | undefined
+  const requests: AnyMessage[] = []
+  for await (const message of event.messages) {
+    const request = read({ ...event, message })
+    if (requests.length === 0) definition = request.definition
+    requests.push(request.any)
+  }
+  return { definition, requests }
+}
+
+/**
  * Unary and IdempotentUnary: headers, trailers, then the data or the error, as the reference server does. The
  * response delay ends early when the deadline aborts the call, and the handler then returns normally, as a handler
  * that checks `signal` and gives up with what it has would.
  */
 async function unary(event: GrpcEvent, read: ReadRequest): Promise<Record<string, unknown>> {
   const { definition, any } = read(event)
-  const info = requestInfo(event, [any])
+  return reply(event, definition, requestInfo(event, [any]))
+}
+
+/** ClientStream: every request read, then answered as Unary answers, with all of them in the request info. */
+async function clientStream(event: GrpcEvent, read: ReadRequest): Promise<Record<string, unknown>> {
+  const { definition, requests } = await readRequests(event, read)
+  return reply(event, definition, requestInfo(event, requests))
+}
+
+async function reply(
+  event: GrpcEvent,
+  definition: ResponseDefinition | null | undefined,
+  info: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   if (definition == null) return { payload: { requestInfo: info } }
   addMetadata(event.grpc, definition)
   if (definition.error != null) throw requestedError(definition.error, info)
@@ -139,7 +170,23 @@ async function unary(event: GrpcEvent, read: ReadRequest): Promise<Record<string
  */
 async function* serverStream(event: GrpcEvent, read: ReadRequest): AsyncGenerator<Record<string, unknown>> {
   const { definition, any } = read(event)
-  const info = requestInfo(event, [any])
+  yield* replies(event, definition, requestInfo(event, [any]))
+}
+
+/**
+ * BidiStream, half-duplex (the only kind a Lambda invocation can serve): every request read first, then the replies
+ * as ServerStream sends them, with all the requests in the first reply's request info.
+ */
+async function* bidiStream(event: GrpcEvent, read: ReadRequest): AsyncGenerator<Record<string, unknown>> {
+  const { definition, requests } = await readRequests(event, read)
+  yield* replies(event, definition, requestInfo(event, requests))
+}
+
+async function* replies(
+  event: GrpcEvent,
+  definition: ResponseDefinition | null | undefined,
+  info: Record<string, unknown>,
+): AsyncGenerator<Record<string, unknown>> {
   if (definition == null) return
   addMetadata(event.grpc, definition)
   const data = (definition.responseData ?? []) as Uint8Array[]
@@ -172,6 +219,8 @@ export function conformanceHandlers(read: ReadRequest) {
   return {
     unary: (event: GrpcEvent) => unary(event, read),
     serverStream: (event: GrpcEvent) => serverStream(event, read),
+    clientStream: (event: GrpcEvent) => clientStream(event, read),
+    bidiStream: (event: GrpcEvent) => bidiStream(event, read),
   }
 }
 
@@ -185,6 +234,8 @@ export function createConformanceLambda() {
         Unary: handlers.unary,
         IdempotentUnary: handlers.unary,
         ServerStream: handlers.serverStream as any,
+        ClientStream: handlers.clientStream,
+        BidiStream: handlers.bidiStream as any,
       }),
     )
 }

@@ -18,14 +18,18 @@ import { serverReceiveLimitBytes } from './service.js'
 /**
  * The server-side test suites of the Connect conformance project (YAML, the proto JSON form of
  * connectrpc.conformance.v1.TestSuite), expanded into runnable cases the way the reference runner does for the
- * features middy-grpc declares: HTTP/1.1, Connect and gRPC-Web, proto and JSON, identity and gzip, unary and
- * server-streaming RPCs, Connect GET, a message receive limit, no TLS.
+ * features middy-grpc declares: HTTP/1.1, Connect and gRPC-Web, proto and JSON, identity and gzip, unary,
+ * server-streaming, client-streaming and half-duplex bidirectional RPCs, Connect GET, a message receive limit, no TLS.
  */
 
 export type ProtocolName = 'connect' | 'grpc-web'
 export type CodecName = 'proto' | 'json'
 export type CompressionName = 'identity' | 'gzip'
-export type StreamType = 'STREAM_TYPE_UNARY' | 'STREAM_TYPE_SERVER_STREAM'
+export type StreamType =
+  | 'STREAM_TYPE_UNARY'
+  | 'STREAM_TYPE_SERVER_STREAM'
+  | 'STREAM_TYPE_CLIENT_STREAM'
+  | 'STREAM_TYPE_HALF_DUPLEX_BIDI_STREAM'
 
 const protocolEnums: Record<string, ProtocolName | undefined> = {
   PROTOCOL_CONNECT: 'connect',
@@ -46,7 +50,17 @@ const allCompressions = [
   'COMPRESSION_DEFLATE',
   'COMPRESSION_SNAPPY',
 ]
-const supportedStreamTypes = new Set(['STREAM_TYPE_UNARY', 'STREAM_TYPE_SERVER_STREAM'])
+const defaultMethods: Record<string, string | undefined> = {
+  STREAM_TYPE_UNARY: 'Unary',
+  STREAM_TYPE_SERVER_STREAM: 'ServerStream',
+  STREAM_TYPE_CLIENT_STREAM: 'ClientStream',
+  STREAM_TYPE_HALF_DUPLEX_BIDI_STREAM: 'BidiStream',
+}
+/** Why the stream types left out do not apply. */
+const unsupportedStreamTypes: Record<string, string> = {
+  STREAM_TYPE_FULL_DUPLEX_BIDI_STREAM:
+    'full-duplex bidi needs replies to leave while requests still arrive; a Lambda invocation gets the whole request first',
+}
 
 const CodeEnum = conformanceRoot.lookupEnum(`${packageName}.Code`)
 
@@ -238,7 +252,7 @@ function deriveExpected(request: Omit<ConformanceCase, 'expected'>): ExpectedRes
   const first = request.requestMessages[0]
   const definition: any =
     first === undefined ? undefined : (anyType(first).decode(first.value) as any).responseDefinition
-  if (request.streamType === 'STREAM_TYPE_UNARY') {
+  if (request.streamType === 'STREAM_TYPE_UNARY' || request.streamType === 'STREAM_TYPE_CLIENT_STREAM') {
     const info = requestInfoFor(request, true)
     if (definition == null)
       return { responseHeaders: [], responseTrailers: [], payloads: [{ data: new Uint8Array(0), requestInfo: info }] }
@@ -324,7 +338,7 @@ function expandSuite(file: string, suite: any): SuiteSummary {
         components.push('TLS:false')
         for (const testCase of testCases) {
           const request = testCase.request
-          if (!supportedStreamTypes.has(request.streamType)) {
+          if (defaultMethods[request.streamType] === undefined) {
             streamSkipped.set(request.streamType, (streamSkipped.get(request.streamType) ?? 0) + 1)
             continue
           }
@@ -342,10 +356,7 @@ function expandSuite(file: string, suite: any): SuiteSummary {
     }
   }
   for (const [streamType, count] of streamSkipped) {
-    summary.skipped.push({
-      count,
-      reason: `${streamType.replace('STREAM_TYPE_', '').toLowerCase().replaceAll('_', '-')} cannot run on Lambda`,
-    })
+    summary.skipped.push({ count, reason: unsupportedStreamTypes[streamType] ?? `${streamType} is unknown` })
   }
   return summary
 }
@@ -355,7 +366,7 @@ function buildCase(
   config: { name: string; suite: string; protocol: ProtocolName; codec: CodecName; compression: CompressionName },
 ): ConformanceCase {
   const request = testCase.request
-  const defaultMethod = request.streamType === 'STREAM_TYPE_UNARY' ? 'Unary' : 'ServerStream'
+  const defaultMethod = defaultMethods[request.streamType]
   let requestMessages: AnyMessage[] = (request.requestMessages ?? []).map(toAnyMessage)
   const expand: any[] = testCase.expandRequests ?? []
   requestMessages = requestMessages.map((any, i) => {
