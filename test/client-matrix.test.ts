@@ -14,11 +14,23 @@ import { loadClientRegistry } from './support/client-schema.js'
 import { callWithGrpcio, hasGrpcio } from './support/grpcio.js'
 import { EchoRequestType, FailRequestType, echoMethod, failMethod } from './support/protobuf-ts-schema.js'
 import { EchoRequest, EchoResponse, createTestLambda, testRoot } from './support/test-service.js'
+import {
+  acknowledgeWithGrpcJs,
+  chunks,
+  expectedAcks,
+  expectedSummary,
+  send,
+  summaryOf,
+  uploadWithGrpcJs,
+  uploadWithGrpcio,
+  uploaderDesc,
+} from './support/upload-clients.js'
 
 /**
  * Every real client × every Lambda front door (the dev server imitating each event shape), each calling Echo (must
- * succeed) and Fail with NOT_FOUND (must fail with that code and message). The table is printed and written to
- * test-artifacts/client-matrix.md; the README shows it.
+ * succeed) and Fail with NOT_FOUND (must fail with that code and message); the request-stream rows call the upload
+ * example's client stream and half-duplex bidi method (every message must arrive, in order). The table is printed
+ * and written to test-artifacts/client-matrix.md; the README shows it.
  */
 const shapes: EventShape[] = ['v1', 'v2', 'alb', 'alb-multi', 'url']
 const serviceDesc = loadClientRegistry('test/proto').getService('test.v1.TestService') as DescService
@@ -87,6 +99,31 @@ const grpcJs: Probe = async (url) => {
   }
 }
 
+/** connect-node: a client stream and a half-duplex bidi call to the upload example. */
+function connectNodeStreams(transport: (baseUrl: string) => Parameters<typeof createClient>[1]): Probe {
+  return async (url) => {
+    const client = createClient(uploaderDesc, transport(url)) as any
+    expect(summaryOf(await client.upload(send(chunks)))).toEqual(expectedSummary)
+    const acks: unknown[] = []
+    for await (const ack of client.acknowledge(send(chunks))) acks.push({ seq: ack.seq, bytes: ack.bytes })
+    expect(acks).toEqual(expectedAcks)
+  }
+}
+
+const grpcJsStreams: Probe = async (url) => {
+  const client = new grpc.Client(url.replace('http://', ''), grpc.credentials.createInsecure())
+  try {
+    expect(await uploadWithGrpcJs(client, chunks)).toEqual(expectedSummary)
+    expect(await acknowledgeWithGrpcJs(client, chunks)).toEqual(expectedAcks)
+  } finally {
+    client.close()
+  }
+}
+
+const grpcioStreams: Probe = async (url) => {
+  expect(await uploadWithGrpcio(url)).toEqual({ summary: expectedSummary, acks: expectedAcks })
+}
+
 const grpcio: Probe = async (url) => {
   const out = await callWithGrpcio(
     url,
@@ -97,7 +134,8 @@ const grpcio: Probe = async (url) => {
   expect(out.error).toEqual({ code: 5, details: notFound.message })
 }
 
-const clients: [string, string, Probe | undefined][] = [
+/** Client, protocol, probe, and which function it calls: TestService (default) or the upload example. */
+const clients: [string, string, Probe | undefined, 'upload'?][] = [
   ['connect-node', 'gRPC-Web', connectNode((baseUrl) => createGrpcWebTransport({ baseUrl, httpVersion: '1.1' }))],
   ['connect-node', 'Connect proto', connectNode((baseUrl) => createConnectTransport({ baseUrl, httpVersion: '1.1' }))],
   [
@@ -127,6 +165,31 @@ const clients: [string, string, Probe | undefined][] = [
   ],
   ['@grpc/grpc-js', 'gRPC (h2c, dev server trailers)', grpcJs],
   ['python3-grpcio', 'gRPC (h2c, dev server trailers)', hasGrpcio ? grpcio : undefined],
+  [
+    'connect-node',
+    'gRPC-Web client stream + half-duplex bidi',
+    connectNodeStreams((baseUrl) => createGrpcWebTransport({ baseUrl, httpVersion: '1.1' })),
+    'upload',
+  ],
+  [
+    'connect-node',
+    'Connect proto client stream + half-duplex bidi',
+    connectNodeStreams((baseUrl) => createConnectTransport({ baseUrl, httpVersion: '1.1' })),
+    'upload',
+  ],
+  [
+    'connect-node',
+    'Connect JSON client stream + half-duplex bidi',
+    connectNodeStreams((baseUrl) => createConnectTransport({ baseUrl, httpVersion: '1.1', useBinaryFormat: false })),
+    'upload',
+  ],
+  ['@grpc/grpc-js', 'gRPC client stream + bidi (h2c, dev server trailers)', grpcJsStreams, 'upload'],
+  [
+    'python3-grpcio',
+    'gRPC client stream + bidi (h2c, dev server trailers)',
+    hasGrpcio ? grpcioStreams : undefined,
+    'upload',
+  ],
 ]
 
 const results = new Map<string, string>()
@@ -134,18 +197,24 @@ const cell = (client: string, protocol: string, shape: EventShape) => `${client}
 
 describe.each(shapes)('client matrix through a %s event', (shape) => {
   let server: DevServer
+  let uploadServer: DevServer
   beforeAll(async () => {
     server = await createDevServer({ handler: createTestLambda() as never, eventShape: shape, logger: false })
+    // The example is plain JavaScript, as users deploy it.
+    const { handler } = (await import('../examples/upload/handler.js' as string)) as { handler: unknown }
+    uploadServer = await createDevServer({ handler: handler as never, eventShape: shape, logger: false })
   })
-  afterAll(() => server.close())
+  afterAll(() => Promise.all([server.close(), uploadServer.close()]))
 
-  test.each(clients)('%s %s', async (client, protocol, probe) => {
+  // Every row gets its fourth column: a callback taking more arguments than a row has is given jest's `done`.
+  const rows = clients.map(([client, protocol, probe, target]) => [client, protocol, probe, target ?? 'test'] as const)
+  test.each(rows)('%s %s', async (client, protocol, probe, target) => {
     if (probe === undefined) {
       results.set(cell(client, protocol, shape), 'skipped (not installed)')
       return
     }
     results.set(cell(client, protocol, shape), '✗')
-    await probe(server.url)
+    await probe(target === 'upload' ? uploadServer.url : server.url)
     results.set(cell(client, protocol, shape), '✓')
   })
 })
