@@ -120,7 +120,7 @@ async function* untilDeadline<T>(deadline: Deadline, source: AsyncIterable<T>): 
   }
 }
 
-/** A server-streaming handler returns an AsyncIterable (an async generator) or an Iterable (an array). */
+/** A server-streaming or bidirectional handler returns an AsyncIterable (an async generator) or an Iterable (an array). */
 export function toAsyncIterable(reply: unknown): AsyncIterable<unknown> {
   if (typeof reply === 'object' && reply !== null) {
     if (Symbol.asyncIterator in reply) return reply as AsyncIterable<unknown>
@@ -131,5 +131,8 @@ export function toAsyncIterable(reply: unknown): AsyncIterable<unknown> {
       })()
     }
   }
-  throw new GrpcError(Status.INTERNAL, 'a server-streaming handler must return an AsyncIterable of messages')
+  throw new GrpcError(
+    Status.INTERNAL,
+    'a server-streaming or bidirectional handler must return an AsyncIterable of messages',
+  )
 }

@@ -142,6 +142,8 @@ describe('toAsyncIterable', () => {
   })
 
   test('anything else is INTERNAL', () => {
-    expect(() => toAsyncIterable({})).toThrow('a server-streaming handler must return an AsyncIterable of messages')
+    expect(() => toAsyncIterable({})).toThrow(
+      'a server-streaming or bidirectional handler must return an AsyncIterable of messages',
+    )
   })
 })
