@@ -11,6 +11,7 @@ import { createLambdaContext, fromLambdaResult, toLambdaEvent } from '../src/dev
 import type { EventShape } from '../src/event/shape.js'
 import { type GrpcEvent, type GrpcFramingOptions, grpcFraming, grpcRouter } from '../src/index.js'
 import { loadClientRegistry } from './support/client-schema.js'
+import { frame, readFrames } from './support/frames.js'
 
 /**
  * Request streams on the wire, byte by byte, through the whole middleware: every protocol's framing of several
@@ -57,27 +58,9 @@ function createLambda(options: Partial<GrpcFramingOptions> = {}) {
     .handler(grpcRouter(handlers as never))
 }
 
-/** `flags | BE length | payload`, built here independently of src/envelope.ts. */
-function frame(flags: number, payload: Uint8Array): Buffer {
-  const header = Buffer.alloc(5)
-  header[0] = flags
-  header.writeUInt32BE(payload.byteLength, 1)
-  return Buffer.concat([header, payload])
-}
-
 const chunk = (seq: number, size = 4) =>
   Buffer.from(Chunk.encode({ seq, data: new Uint8Array(size).fill(seq) }).finish())
 const frames = (...seqs: number[]) => Buffer.concat(seqs.map((seq) => frame(0, chunk(seq))))
-
-function splitFrames(body: Buffer): { flags: number; data: Buffer }[] {
-  const out: { flags: number; data: Buffer }[] = []
-  for (let i = 0; i < body.byteLength; ) {
-    const length = body.readUInt32BE(i + 1)
-    out.push({ flags: body[i], data: body.subarray(i + 5, i + 5 + length) })
-    i += 5 + length
-  }
-  return out
-}
 
 async function call(
   lambda: (event: never, context: never) => Promise<unknown>,
@@ -98,22 +81,25 @@ const connectProto = { 'content-type': 'application/connect+proto' }
 
 /** gRPC-Web: the message frames and the trailer block's fields. */
 function readGrpcWeb(body: Buffer) {
-  const all = splitFrames(body)
-  const trailer = all.find((f) => f.flags === 0x80)?.data.toString('latin1') ?? ''
+  const all = readFrames(body)
+  const trailer = all.find((f) => f.flags === 0x80)?.payload.toString('latin1') ?? ''
   const fields = Object.fromEntries(
     trailer
       .split('\r\n')
       .filter((line) => line !== '')
       .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]),
   )
-  return { messages: all.filter((f) => f.flags === 0).map((f) => f.data), fields }
+  return { messages: all.filter((f) => f.flags === 0).map((f) => f.payload), fields }
 }
 
 /** Connect streaming: the message frames and the end-stream JSON. */
 function readConnect(body: Buffer) {
-  const all = splitFrames(body)
+  const all = readFrames(body)
   const end = all.find((f) => f.flags === 0x02)
-  return { messages: all.filter((f) => f.flags === 0).map((f) => f.data), end: JSON.parse(end?.data.toString() ?? '') }
+  return {
+    messages: all.filter((f) => f.flags === 0).map((f) => f.payload),
+    end: JSON.parse(end?.payload.toString() ?? ''),
+  }
 }
 
 const summary = (bytes: Buffer) => Summary.toObject(Summary.decode(bytes), { longs: Number, arrays: true })

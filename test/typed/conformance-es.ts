@@ -16,6 +16,10 @@ import {
   serverReceiveLimitBytes,
 } from '../conformance/service.js'
 import {
+  type BidiStreamRequest,
+  BidiStreamRequestSchema,
+  type ClientStreamRequest,
+  ClientStreamRequestSchema,
   ConformanceService,
   type Error as ConformanceError,
   type IdempotentUnaryRequest,
@@ -39,10 +43,13 @@ function errorDefinition(error: ConformanceError): ErrorDefinition {
   }
 }
 
-/** A unary request's definition in the shared handlers' shape, and the request as an Any of its own type. */
+/**
+ * A unary request's definition in the shared handlers' shape, and the request as an Any of its own type (also each
+ * message of a client stream, which carries the same definition).
+ */
 const readUnary =
-  (schema: typeof UnaryRequestSchema | typeof IdempotentUnaryRequestSchema) =>
-  (event: GrpcEvent<UnaryRequest | IdempotentUnaryRequest>) => {
+  (schema: typeof UnaryRequestSchema | typeof IdempotentUnaryRequestSchema | typeof ClientStreamRequestSchema) =>
+  (event: GrpcEvent<UnaryRequest | IdempotentUnaryRequest | ClientStreamRequest>) => {
     const definition = event.message.responseDefinition
     const response = definition?.response
     return {
@@ -57,25 +64,25 @@ const readUnary =
     }
   }
 
-const readStream = (event: GrpcEvent<ServerStreamRequest>) => {
-  const definition = event.message.responseDefinition
-  return {
-    definition: definition && {
-      responseHeaders: definition.responseHeaders,
-      responseTrailers: definition.responseTrailers,
-      responseDelayMs: definition.responseDelayMs,
-      responseData: definition.responseData,
-      error: definition.error && errorDefinition(definition.error),
-    },
-    any: {
-      type_url: typeUrlPrefix + ServerStreamRequestSchema.typeName,
-      value: toBinary(ServerStreamRequestSchema, event.message),
-    },
+/** A server-stream request, or each message of a bidi stream, which carries the same definition. */
+const readStream =
+  (schema: typeof ServerStreamRequestSchema | typeof BidiStreamRequestSchema) =>
+  (event: GrpcEvent<ServerStreamRequest | BidiStreamRequest>) => {
+    const definition = event.message.responseDefinition
+    return {
+      definition: definition && {
+        responseHeaders: definition.responseHeaders,
+        responseTrailers: definition.responseTrailers,
+        responseDelayMs: definition.responseDelayMs,
+        responseData: definition.responseData,
+        error: definition.error && errorDefinition(definition.error),
+      },
+      any: { type_url: typeUrlPrefix + schema.typeName, value: toBinary(schema, event.message as never) },
+    }
   }
-}
 
 type Payload = { payload?: { data?: Uint8Array; requestInfo?: { requests: AnyMessage[]; timeoutMs?: number } } }
-/** Every method's response is `{ payload }`, so one init shape fits the three. */
+/** Every method's response is `{ payload }`, so one init shape fits them all. */
 type EsReply = { payload?: MessageInitShape<typeof ConformancePayloadSchema> }
 
 /** The shared handlers' reply in protobuf-es's init shape: Any with `typeUrl`, int64 as bigint. */
@@ -104,7 +111,9 @@ function unaryHandler(schema: typeof UnaryRequestSchema | typeof IdempotentUnary
 }
 
 export function createConformanceEsLambda() {
-  const { serverStream } = conformanceHandlers(readStream as ReadRequest)
+  const { serverStream } = conformanceHandlers(readStream(ServerStreamRequestSchema) as ReadRequest)
+  const { clientStream } = conformanceHandlers(readUnary(ClientStreamRequestSchema) as ReadRequest)
+  const { bidiStream } = conformanceHandlers(readStream(BidiStreamRequestSchema) as ReadRequest)
   return middy()
     .use(grpcFraming({ service, readMaxBytes: serverReceiveLimitBytes, logger: false }))
     .handler(
@@ -113,6 +122,10 @@ export function createConformanceEsLambda() {
         idempotentUnary: unaryHandler(IdempotentUnaryRequestSchema),
         serverStream: async function* (event) {
           for await (const reply of serverStream(untyped(event))) yield toEsReply(reply as Payload)
+        },
+        clientStream: async (event) => toEsReply((await clientStream(untyped(event))) as Payload),
+        bidiStream: async function* (event) {
+          for await (const reply of bidiStream(untyped(event))) yield toEsReply(reply as Payload)
         },
       }),
     )
