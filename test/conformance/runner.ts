@@ -17,7 +17,8 @@ import { loadSuites, type ConformanceCase } from './suites.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const repoRoot = resolve(here, '..', '..')
-export const defaultSuitesDirectory = resolve(repoRoot, '..', 'shared', 'conformance', 'suites')
+export const defaultSuitesDirectory =
+  process.env.CONFORMANCE_SUITES ?? resolve(repoRoot, '..', 'shared', 'conformance', 'suites')
 export const defaultKnownFailingFile = join(here, 'known-failing.txt')
 
 const secondShapes: EventShape[] = ['v1', 'alb', 'alb-multi', 'url']
