@@ -19,11 +19,14 @@ export interface MessageType<T = unknown> {
 /**
  * The protobufjs family's codec for one type. `Type.encode` does not validate, so replies go through `fromObject`
  * first (a no-op for a message of the type): a wrong reply fails in the codec instead of leaving as a corrupt frame.
- * For a reflection type, replies are checked first for values `fromObject` would convert with loss (see
- * protobufjs-check.ts), and decoded messages lose their maps' `__proto__` keys (see prototype-keys.ts).
+ * With a reflection type (the type itself, or for a static-module class the same message's reflection type), replies
+ * are checked first for values `fromObject` would convert with loss (see protobufjs-check.ts), and decoded messages
+ * lose their maps' `__proto__` keys (see prototype-keys.ts).
  */
-export function protobufjsCodec<T>(type: MessageType<T>): MessageCodec<T> {
-  const reflected = type instanceof light.Type ? type : undefined
+export function protobufjsCodec<T>(
+  type: MessageType<T>,
+  reflected: protobuf.Type | undefined = type instanceof light.Type ? type : undefined,
+): MessageCodec<T> {
   const dropPrototypeKeys = reflected === undefined ? undefined : prototypeKeyDropper(reflected)
   const check = reflected === undefined ? undefined : replyCheck(reflected)
   const decoded =

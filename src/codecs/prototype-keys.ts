@@ -83,3 +83,32 @@ function reachesMap(type: protobuf.Type, seen: Set<protobuf.Type>): boolean {
   }
   return false
 }
+
+const prototypeKeyBytes = new TextEncoder().encode('__proto__')
+
+/**
+ * For families whose decoders this package does not generate (protobuf-es, ts-proto): a decoded message is walked,
+ * and its plain objects lose an own `__proto__` key and any prototype a map key gave them, only when the request
+ * names `__proto__` at all (a substring search, far cheaper than the walk; in JSON text, any `\u` escape counts), so
+ * ordinary requests pay one scan.
+ */
+export function dropPrototypeKeysIfNamed<T>(message: T, input: Uint8Array | string): T {
+  const named =
+    typeof input === 'string'
+      ? input.includes('__proto__') || input.includes('\\u') // a JSON key may spell it with escapes
+      : Buffer.from(input.buffer, input.byteOffset, input.byteLength).indexOf(prototypeKeyBytes) !== -1
+  if (named) dropPrototypeKeysDeep(message, new Set())
+  return message
+}
+
+function dropPrototypeKeysDeep(value: unknown, seen: Set<object>): void {
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || seen.has(value)) return
+  seen.add(value)
+  if (Object.hasOwn(value, '__proto__')) Reflect.deleteProperty(value, '__proto__')
+  // A map key `__proto__` may have made a decoded value the map's prototype; a class's prototype (Date, Array) stays.
+  const prototype = Object.getPrototypeOf(value)
+  if (prototype !== null && prototype !== Object.prototype && !Object.hasOwn(prototype, 'constructor')) {
+    Object.setPrototypeOf(value, Object.prototype)
+  }
+  for (const key of Object.keys(value)) dropPrototypeKeysDeep((value as Record<string, unknown>)[key], seen)
+}

@@ -60,6 +60,29 @@ describe.each(familyNames)('the %s codec', (family) => {
     }
   })
 
+  test('map keys named __proto__ are dropped, in binary and JSON (escaped too), and give no copy a prototype', () => {
+    const key = [0x0a, 9, ...text('__proto__')]
+    // labels { __proto__: 'x', a: 'b' } (field 5), failures { __proto__: { code: 7 } } (field 6)
+    const binary = Uint8Array.of(
+      ...[0x2a, 14, ...key, 0x12, 1, 0x78],
+      ...[0x2a, 6, 0x0a, 1, 0x61, 0x12, 1, 0x62],
+      ...[0x32, 15, ...key, 0x12, 2, 0x08, 0x07],
+    )
+    const requests = [
+      requestCodec.decodeBinary(binary),
+      requestCodec.decodeJson('{"labels":{"__proto__":"x","a":"b"},"failures":{"__proto__":{"code":7}}}'),
+      requestCodec.decodeJson('{"labels":{"\\u005f_proto__":"x","a":"b"},"failures":{"\\u005f_proto__":{"code":7}}}'),
+    ] as { labels: object; failures: object }[]
+    const seen = requests.map(({ labels, failures }) => [
+      Object.hasOwn(labels, '__proto__'),
+      Object.hasOwn(failures, '__proto__'),
+      Object.getPrototypeOf(Object.assign({}, labels)) === Object.prototype,
+      Object.getPrototypeOf(Object.assign({}, failures)) === Object.prototype,
+      { ...labels },
+    ])
+    expect(seen).toEqual(requests.map(() => [false, false, true, true, { a: 'b' }]))
+  })
+
   test('a plain object with some fields encodes as the message does', () => {
     expect(hex(responseCodec.encodeBinary({ message: 'hi', replyKind: 'k' }))).toBe('0a026869' + '2a016b')
   })
@@ -103,4 +126,7 @@ test("protobufjs static: requests decode to the static class, JSON is the reflec
   for (const protoNames of [false, true]) {
     expect(responseCodec.encodeJson(reply, protoNames)).toBe(reflection.encodeJson(reply, protoNames))
   }
+  // The reflection family's reply check applies too: an object is no string.
+  expect(() => responseCodec.encodeJson({ message: {} }, false)).toThrow(/message/)
+  expect(() => responseCodec.encodeBinary({ message: {} })).toThrow(/message/)
 })
