@@ -4,6 +4,8 @@ import type { EventShape } from './event/shape.js'
 import { corsLocalOrigins } from './dev-server/cors.js'
 import { StartupError, loadHandler } from './dev-server/load-handler.js'
 import { createDevServer, type DevServer } from './dev-server/server.js'
+import { describeRegisteredServices } from './dev-server/file-descriptors.js'
+import { createReflectionServices } from './dev-server/reflection.js'
 
 const usage = `Usage: middy-grpc serve <handler-module>[#export] [options]
 
@@ -25,6 +27,8 @@ Options:
   --cors [origins]   answer CORS preflights and add CORS headers for these origins (repeat the option or
                      separate with commas; host:* for any port); bare: ${corsLocalOrigins.join(' and ')}
   --verbose          dump request and response headers and frames (credentials and -bin values redacted)
+  --no-reflection    do not answer gRPC server reflection (grpc.reflection.v1, v1alpha) and grpc.health.v1.Health/Check
+                     (on by default, over HTTP/2, from the services the handler's grpcFraming instances serve)
   -h, --help         show this help
 `
 
@@ -51,6 +55,7 @@ async function main(argv: string[]): Promise<void> {
       timeout: { type: 'string', default: '30000' },
       cors: { type: 'string', multiple: true, default: [] },
       verbose: { type: 'boolean', default: false },
+      'no-reflection': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -79,6 +84,7 @@ async function main(argv: string[]): Promise<void> {
     timeoutMs,
     cors,
     verbose: values.verbose,
+    localServices: values['no-reflection'] ? undefined : createReflectionServices(describeRegisteredServices),
   }).catch((error: NodeJS.ErrnoException) => {
     throw explainListenError(error, port, values.host) ?? error
   })
