@@ -108,7 +108,7 @@ function withDependencies(file: FileDescriptor, files: Map<string, FileDescripto
 }
 
 /** One ServerReflectionResponse (as a plain object) for one request. */
-export function answerReflection(request: ReflectionRequestObject, catalog: Catalog): Record<string, unknown> {
+function answerReflection(request: ReflectionRequestObject, catalog: Catalog): Record<string, unknown> {
   const notFound = (what: string) => ({
     error_response: { error_code: Status.NOT_FOUND, error_message: `${what} not found` },
   })

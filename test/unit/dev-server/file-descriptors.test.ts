@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { fromBinary, toJson } from '@bufbuild/protobuf'
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt'
 import protobuf from 'protobufjs'
-import { describeRoot, describeServices, toJsonName } from '../../../src/dev-server/file-descriptors.js'
+import { toJsonName } from '../../../src/dev-server/file-builder.js'
+import { describeRoot, describeServices } from '../../../src/dev-server/file-descriptors.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 const buf = join(root, 'node_modules', '.bin', 'buf')
