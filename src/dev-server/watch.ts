@@ -138,7 +138,7 @@ function locateSyntaxErrors(files: readonly string[]): string[] {
  * directory (or a subdirectory; node_modules and dot-directories left out). New calls go to a new version once it
  * has loaded; calls in flight finish on the version they started on, whose worker is then terminated. A version that
  * fails to load (a syntax error, a throwing module) is reported and the previous one keeps serving. A worker that
- * exits on its own (process.exit, a crash) is replaced by a new one.
+ * exits on its own (process.exit, a crash) fails its calls in flight and is replaced; new calls wait for that.
  */
 export async function watchHandler(
   target: string,
@@ -147,10 +147,14 @@ export async function watchHandler(
   let closed = false
   let generation = 0
   const start = (): HandlerVersion => new HandlerVersion({ target, cwd }, onExit)
+  /** The replacement of a worker that exited on its own: calls wait for it. */
+  let replacing: Promise<void> | undefined
   const onExit = (version: HandlerVersion, code: number): void => {
     if (closed || version !== current) return
     log(`middy-grpc: the handler's worker exited with code ${code}; loading it again`)
-    void reload()
+    replacing = reload().finally(() => {
+      replacing = undefined
+    })
   }
   let current = start()
   const first = await current.ready.catch(async (error: unknown) => {
@@ -207,8 +211,14 @@ export async function watchHandler(
   log(`middy-grpc: watching ${relative(cwd, directory) || '.'} for changes`)
 
   const handler: LambdaHandler = streaming
-    ? (event, stream, context) => current.invoke(event, context as never, stream as never)
-    : (event, context) => current.invoke(event, context)
+    ? async (event, stream, context) => {
+        await replacing
+        return current.invoke(event, context as never, stream as never)
+      }
+    : async (event, context) => {
+        await replacing
+        return current.invoke(event, context)
+      }
   return {
     handler,
     streaming,

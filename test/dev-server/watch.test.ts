@@ -16,7 +16,7 @@ const HelloReply = greeterRoot.lookupType('hello.v1.HelloReply')
 
 /**
  * A greeter handler whose greeting the test edits. A call with name "hold" waits until `releaseFile` exists, so that
- * it is in flight for as long as the test needs.
+ * it is in flight for as long as the test needs; name "exit" ends the process it runs in (its worker).
  */
 function handlerSource(greeting: string, releaseFile: string, service = 'hello.v1.Greeter'): string {
   return `import { existsSync } from 'node:fs'
@@ -34,6 +34,7 @@ export const handler = middy()
     grpcRouter({
       SayHello: async (event) => {
         if (event.message.name === 'hold') while (!existsSync(${JSON.stringify(releaseFile)})) await sleep(20)
+        if (event.message.name === 'exit') process.exit(3)
         return { message: ${JSON.stringify(greeting)} + ', ' + event.message.name }
       },
     }),
@@ -122,6 +123,13 @@ describe('middy-grpc serve --watch', () => {
     expect(await sayHello(url, 'watch')).toBe('Howdy, watch')
     writeFileSync(join(dir, 'handler.js'), handlerSource('Hi', releaseFile))
     expect(await untilReply(url, 'Hi, watch')).toBe('Hi, watch')
+  }, 60_000)
+
+  test('a worker that exits fails its call and is replaced; the next call waits for the new one', async () => {
+    await expect(sayHello(url, 'exit')).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE })
+    expect(await sayHello(url, 'watch')).toMatch(/^\w+, watch$/)
+    expect(cli.stderr()).toContain("middy-grpc: the handler's worker exited with code 3; loading it again")
+    expect(cli.stderr()).toMatch(/the handler threw Error: the handler's worker exited with code 3 during the call/)
   }, 60_000)
 
   test('reflection and health describe the version serving now', async () => {
