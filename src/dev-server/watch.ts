@@ -42,6 +42,7 @@ class HandlerVersion {
   readonly worker: Worker
   readonly ready: Promise<Ready>
   readonly #pending = new Map<number, Pending>()
+  #loaded = false
   #retired = false
   #exited = false
 
@@ -49,7 +50,10 @@ class HandlerVersion {
     this.worker = new Worker(new URL('./watch-worker.js', import.meta.url), { workerData: data })
     this.ready = new Promise<Ready>((resolveReady, rejectReady) => {
       this.worker.on('message', (message: WorkerMessage) => {
-        if (message.type === 'ready') return resolveReady(message)
+        if (message.type === 'ready') {
+          this.#loaded = true
+          return resolveReady(message)
+        }
         if (message.type === 'failed') return rejectReady(loadError(message))
         this.#settle(message)
       })
@@ -60,7 +64,7 @@ class HandlerVersion {
         for (const pending of this.#pending.values())
           pending.reject(new Error(`the handler's worker exited with code ${code} during the call`))
         this.#pending.clear()
-        if (!this.#retired) onExit(this, code)
+        if (this.#loaded && !this.#retired) onExit(this, code)
       })
     })
   }

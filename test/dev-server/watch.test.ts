@@ -150,6 +150,19 @@ describe('middy-grpc serve --watch', () => {
   }, 60_000)
 })
 
+test('serve --watch: a start-up failure is the one-line message and exit code 1 of serve without it', async () => {
+  buildDistIfStale()
+  const cli = spawnCli(
+    [join(projectRoot, 'dist', 'cli.js'), 'serve', 'examples/greeter/handler.js#sayHi', '--watch', '--port', '0'],
+    projectRoot,
+  )
+  expect(await cli.exited(20_000)).toBe(1)
+  expect(cli.stderr()).toMatch(
+    /^middy-grpc: examples\/greeter\/handler\.js has no export named "sayHi"; its exports: handler\. [^\n]*\n$/,
+  )
+  expect(cli.stdout()).toBe('')
+}, 60_000)
+
 describe('middy-grpc serve --watch, a streamified handler', () => {
   let cli: CliProcess
 
