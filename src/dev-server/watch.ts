@@ -18,7 +18,6 @@ export interface WatchedHandler {
   label: string
   /** The services of the version serving now, for reflection. */
   describe(): DescribedServices
-  close(): Promise<void>
 }
 
 export interface WatchOptions {
@@ -148,13 +147,12 @@ export async function watchHandler(
   target: string,
   { cwd = process.cwd(), log }: WatchOptions,
 ): Promise<WatchedHandler> {
-  let closed = false
   let generation = 0
   const start = (): HandlerVersion => new HandlerVersion({ target, cwd }, onExit)
   /** The replacement of a worker that exited on its own: calls wait for it. */
   let replacing: Promise<void> | undefined
   const onExit = (version: HandlerVersion, code: number): void => {
-    if (closed || version !== current) return
+    if (version !== current) return
     log(`middy-grpc: the handler's worker exited with code ${code}; loading it again`)
     replacing = reload().finally(() => {
       replacing = undefined
@@ -182,7 +180,7 @@ export async function watchHandler(
       ready = await next.ready
     } catch (error) {
       next.retire()
-      if (mine !== generation || closed) return
+      if (mine !== generation) return
       const located = (error as Error).name === 'SyntaxError' ? locateSyntaxErrors(files) : []
       const reason =
         located.length > 0
@@ -193,7 +191,7 @@ export async function watchHandler(
       log(`middy-grpc: the new version of ${label} failed to load; still serving the previous one:\n${reason}`)
       return
     }
-    if (mine !== generation || closed) return next.retire()
+    if (mine !== generation) return next.retire()
     if (ready.streaming !== streaming) {
       next.retire()
       log(
@@ -211,7 +209,7 @@ export async function watchHandler(
   }
 
   const directory = dirname(resolve(cwd, label.slice(0, label.lastIndexOf('#'))))
-  const watcher = watchFiles(directory, (files) => void reload(files))
+  watchFiles(directory, (files) => void reload(files))
   log(`middy-grpc: watching ${relative(cwd, directory) || '.'} for changes`)
 
   const handler: LambdaHandler = streaming
@@ -228,10 +226,5 @@ export async function watchHandler(
     streaming,
     label,
     describe: () => described,
-    async close() {
-      closed = true
-      watcher.close()
-      await current.worker.terminate()
-    },
   }
 }
