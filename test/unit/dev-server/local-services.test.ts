@@ -2,7 +2,8 @@ import { GrpcError } from '../../../src/grpc-error.js'
 import type { LocalServices } from '../../../src/dev-server/local-services.js'
 import { Status } from '../../../src/status.js'
 import { createStarter } from '../../dev-server/start.js'
-import { frame, http1Call, http2Call, unframe } from '../../support/dev-clients.js'
+import { http1Call, http2Call } from '../../support/dev-clients.js'
+import { frame, readFrames } from '../../support/frames.js'
 
 /** `/t.Echo/Call` replies with the request's bytes reversed; a request of one byte 0xff fails with NOT_FOUND "gone". */
 const services: LocalServices = new Map([
@@ -27,7 +28,7 @@ describe('serveLocalCall', () => {
     const reply = await http2Call(
       server.url,
       grpcHeaders,
-      Buffer.concat([frame(Buffer.from([1, 2, 3])), frame(Buffer.from([4, 5]))]),
+      Buffer.concat([frame(0, Buffer.from([1, 2, 3])), frame(0, Buffer.from([4, 5]))]),
     )
     expect([reply.headers[':status'], reply.headers['content-type'], reply.headersEndStream]).toEqual([
       200,
@@ -42,7 +43,7 @@ describe('serveLocalCall', () => {
 
   test('gRPC: an error before any reply is Trailers-Only, its message percent-encoded', async () => {
     const { server } = await start({ localServices: services })
-    const reply = await http2Call(server.url, grpcHeaders, frame(Buffer.from([0xff])))
+    const reply = await http2Call(server.url, grpcHeaders, frame(0, Buffer.from([0xff])))
     expect([
       reply.headersEndStream,
       reply.headers['grpc-status'],
@@ -56,9 +57,9 @@ describe('serveLocalCall', () => {
     const reply = await http2Call(
       server.url,
       grpcHeaders,
-      Buffer.concat([frame(Buffer.from([1])), frame(Buffer.from([0xfe]))]),
+      Buffer.concat([frame(0, Buffer.from([1])), frame(0, Buffer.from([0xfe]))]),
     )
-    expect(unframe(reply.body)).toEqual([{ flags: 0, data: Buffer.from([1]) }])
+    expect(readFrames(reply.body)).toEqual([{ flags: 0, payload: Buffer.from([1]) }])
     expect([reply.trailers?.['grpc-status'], reply.trailers?.['grpc-message']]).toEqual([
       '13',
       'the dev server failed: bug',
@@ -67,9 +68,9 @@ describe('serveLocalCall', () => {
 
   test('gRPC: compressed messages are UNIMPLEMENTED; a body ending inside a message is INTERNAL', async () => {
     const { server } = await start({ localServices: services })
-    const compressed = await http2Call(server.url, grpcHeaders, frame(Buffer.from([1]), 1))
+    const compressed = await http2Call(server.url, grpcHeaders, frame(1, Buffer.from([1])))
     expect(compressed.headers['grpc-status']).toBe('12')
-    const cut = await http2Call(server.url, grpcHeaders, frame(Buffer.from([1, 2, 3])).subarray(0, 6))
+    const cut = await http2Call(server.url, grpcHeaders, frame(0, Buffer.from([1, 2, 3])).subarray(0, 6))
     expect([cut.headers['grpc-status'], cut.headers['grpc-message']]).toEqual([
       '13',
       'the request ended inside a message',
@@ -78,31 +79,31 @@ describe('serveLocalCall', () => {
 
   test('Connect streaming: replies, then the end-of-stream message, with the error as Connect JSON', async () => {
     const { server } = await start({ localServices: services })
-    const ok = await http2Call(server.url, connectHeaders, frame(Buffer.from([1, 2])))
+    const ok = await http2Call(server.url, connectHeaders, frame(0, Buffer.from([1, 2])))
     expect([ok.headers[':status'], ok.headers['content-type']]).toEqual([200, 'application/connect+proto'])
-    expect(unframe(ok.body)).toEqual([
-      { flags: 0, data: Buffer.from([2, 1]) },
-      { flags: 2, data: Buffer.from('{}') },
+    expect(readFrames(ok.body)).toEqual([
+      { flags: 0, payload: Buffer.from([2, 1]) },
+      { flags: 2, payload: Buffer.from('{}') },
     ])
-    const failed = await http2Call(server.url, connectHeaders, frame(Buffer.from([0xff])))
-    expect(unframe(failed.body)).toEqual([
-      { flags: 2, data: Buffer.from('{"error":{"code":"not_found","message":"gone ✗"}}') },
+    const failed = await http2Call(server.url, connectHeaders, frame(0, Buffer.from([0xff])))
+    expect(readFrames(failed.body)).toEqual([
+      { flags: 2, payload: Buffer.from('{"error":{"code":"not_found","message":"gone ✗"}}') },
     ])
   })
 
   test('other paths, other content types and HTTP/1.1 go to the handler', async () => {
     const { server, events } = await start({ localServices: services })
-    await http2Call(server.url, { ...grpcHeaders, ':path': '/t.Echo/Other' }, frame(Buffer.from([1])))
+    await http2Call(server.url, { ...grpcHeaders, ':path': '/t.Echo/Other' }, frame(0, Buffer.from([1])))
     await http2Call(
       server.url,
       { ...grpcHeaders, 'content-type': 'application/grpc-web+proto' },
-      frame(Buffer.from([1])),
+      frame(0, Buffer.from([1])),
     )
     await http1Call(server.url, {
       method: 'POST',
       path: '/t.Echo/Call',
       headers: { 'content-type': 'application/connect+proto' },
-      body: frame(Buffer.from([1])),
+      body: frame(0, Buffer.from([1])),
     })
     expect(events).toHaveLength(3)
   })
