@@ -4,6 +4,9 @@ import type { EventShape } from './event/shape.js'
 import { corsLocalOrigins } from './dev-server/cors.js'
 import { StartupError, loadHandler } from './dev-server/load-handler.js'
 import { createDevServer, type DevServer } from './dev-server/server.js'
+import { describeRegisteredServices } from './dev-server/file-descriptors.js'
+import { createReflectionServices } from './dev-server/reflection.js'
+import { watchHandler } from './dev-server/watch.js'
 
 const usage = `Usage: middy-grpc serve <handler-module>[#export] [options]
 
@@ -25,6 +28,10 @@ Options:
   --cors [origins]   answer CORS preflights and add CORS headers for these origins (repeat the option or
                      separate with commas; host:* for any port); bare: ${corsLocalOrigins.join(' and ')}
   --verbose          dump request and response headers and frames (credentials and -bin values redacted)
+  --watch            load the handler again when a file in its directory changes (each version in a worker
+                     thread of its own; calls in flight finish on the version they started on)
+  --no-reflection    do not answer gRPC server reflection (grpc.reflection.v1, v1alpha) and grpc.health.v1.Health/Check
+                     (on by default, over HTTP/2, from the services the handler's grpcFraming instances serve)
   -h, --help         show this help
 `
 
@@ -51,6 +58,8 @@ async function main(argv: string[]): Promise<void> {
       timeout: { type: 'string', default: '30000' },
       cors: { type: 'string', multiple: true, default: [] },
       verbose: { type: 'boolean', default: false },
+      'no-reflection': { type: 'boolean', default: false },
+      watch: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -70,15 +79,20 @@ async function main(argv: string[]): Promise<void> {
   const timeoutMs = parseInteger('--timeout', String(values.timeout), 1, 15 * 60 * 1000)
   const cors = corsOption(values.cors)
 
-  const { handler, label } = await loadHandler(target)
+  const log = (line: string): void => void process.stderr.write(`${line}\n`)
+  const { handler, label, streaming, describe } = values.watch
+    ? await watchHandler(target, { log })
+    : { ...(await loadHandler(target)), streaming: undefined, describe: describeRegisteredServices }
   const server = await createDevServer({
     handler,
+    streaming,
     eventShape,
     port,
     host: values.host,
     timeoutMs,
     cors,
     verbose: values.verbose,
+    localServices: values['no-reflection'] ? undefined : createReflectionServices(describe),
   }).catch((error: NodeJS.ErrnoException) => {
     throw explainListenError(error, port, values.host) ?? error
   })

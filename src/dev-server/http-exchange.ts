@@ -45,6 +45,8 @@ export interface StreamTarget {
 export interface HttpExchange {
   head: RequestHead
   readBody(): Promise<Buffer>
+  /** The request body as it arrives, for the dev server's own streaming methods (readBody buffers it instead). */
+  body: NodeJS.ReadableStream
   target: StreamTarget
 }
 
@@ -123,6 +125,7 @@ export function http1Exchange(
       httpVersion: 'HTTP/1.1',
     },
     readBody: () => readBody(req, req.headers['content-length'], requestMaxBytes),
+    body: req,
     target,
   }
 }
@@ -168,6 +171,7 @@ export function http2Exchange(
       httpVersion: 'HTTP/2',
     },
     readBody: () => readBody(stream, headers['content-length'], requestMaxBytes),
+    body: stream,
     target,
   }
 }

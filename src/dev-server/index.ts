@@ -13,3 +13,11 @@ export {
   type OutgoingHttpResponse,
   type LambdaResultCheck,
 } from './lambda-result.js'
+export { createReflectionServices } from './reflection.js'
+export {
+  describeRegisteredServices,
+  describeServices,
+  type DescribedServices,
+  type FileDescriptor,
+} from './file-descriptors.js'
+export type { LocalMethod, LocalServices } from './local-services.js'

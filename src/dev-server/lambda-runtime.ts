@@ -44,12 +44,22 @@ export function invokeBuffered(
   context: Context,
   timeoutMs: number,
 ): Promise<Outcome> {
-  return runWithin(timeoutMs, (settle, fail) => {
+  return runWithin(timeoutMs, (settle, fail) =>
+    callHandler(handler, event, context).then((result) => settle({ result }), fail),
+  )
+}
+
+/**
+ * The result of a buffered handler: what its promise resolves to, or what it passes to the callback (a non-async
+ * handler of fewer than three parameters: the value it returns). Rejects with what it throws or passes as error.
+ */
+export function callHandler(handler: LambdaHandler, event: unknown, context: Context): Promise<unknown> {
+  return new Promise((resolve, reject) => {
     const returned = handler(event, context, (error?: unknown, result?: unknown): void =>
-      error ? fail(error) : settle({ result }),
+      error ? reject(error) : resolve(result),
     )
-    if (isThenable(returned)) returned.then((result) => settle({ result }), fail)
-    else if (handler.length < 3) settle({ result: returned })
+    if (isThenable(returned)) returned.then(resolve, reject)
+    else if (handler.length < 3) resolve(returned)
   })
 }
 

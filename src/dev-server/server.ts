@@ -9,6 +9,7 @@ import { invokeLambda } from './invoke.js'
 import type { LambdaHandler } from './lambda-runtime.js'
 import { isStreamingHandler } from './streaming.js'
 import { listen } from './transport.js'
+import { type LocalServices, serveLocalCall } from './local-services.js'
 
 export interface DevServerOptions {
   handler: LambdaHandler
@@ -52,6 +53,8 @@ export interface DevServerOptions {
   headersTimeoutMs?: number
   /** How long a connection with no request in flight stays open (HTTP/1.1 keep-alive, h2c session). Default 60000. */
   idleTimeoutMs?: number
+  /** gRPC methods the dev server answers itself over HTTP/2, such as `createReflectionServices`' reflection and health. */
+  localServices?: LocalServices
 }
 
 export interface DevServer {
@@ -106,7 +109,8 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
   }
 
   /** The request path: each step answers the request or passes it on. */
-  async function handle({ head, readBody, target }: HttpExchange): Promise<void> {
+  async function handle(exchange: HttpExchange): Promise<void> {
+    const { head, readBody, target } = exchange
     const call = new CallLog(head, log)
     const hostHeader = headerValue(head.headers, 'host')
     if (!isAllowedHost(hostHeader)) {
@@ -115,6 +119,7 @@ export async function createDevServer(options: DevServerOptions): Promise<DevSer
       return
     }
     // Handlers the dev server answers itself (not through the Lambda) go here, before the body is read.
+    if (serveLocalCall(options.localServices, exchange, call)) return
     let body: Buffer
     try {
       body = await readBody()

@@ -6,6 +6,7 @@ import { decodeSingleEnvelope, readEnvelopePayload } from '../envelope.js'
 import type { LambdaHttpEvent } from '../event/shape.js'
 import { GrpcError, RouteNotFoundError } from '../grpc-error.js'
 import { type MethodKind, type ServiceDefinition, buildMethodTable, findMethod, methodKind } from '../methods.js'
+import { registerService } from '../registry.js'
 import { NonRpcResponse } from '../protocol/detect.js'
 import { RequestMessages } from '../request-messages.js'
 import { Status } from '../status.js'
@@ -64,6 +65,7 @@ type MessagesRequest = Request<GrpcEvent, unknown, unknown, Context>
  */
 export function grpcMessages(options: GrpcMessagesOptions): MiddlewareObj<GrpcEvent, unknown, unknown, Context> {
   const table = buildMethodTable(options.service, options.method)
+  registerService(options.service)
 
   const grpcMessagesBefore = (request: MessagesRequest): void => {
     const exchange = requireExchange(request, 'grpcMessages')
