@@ -1,7 +1,7 @@
 import { constants as bufferConstants } from 'node:buffer'
-import { createRequire } from 'node:module'
 import type * as Zlib from 'node:zlib'
 import { GrpcError, messageTooLarge } from './grpc-error.js'
+import { lazyBuiltin } from './lazy-builtin.js'
 import { Status } from './status.js'
 
 export interface Compression {
@@ -11,10 +11,8 @@ export interface Compression {
   decompress(data: Uint8Array, maxBytes: number): Uint8Array
 }
 
-// node:zlib is loaded on the first compressed message, not at import: most calls never compress, and importing it
-// takes ~2 ms of a cold start (measured alone in a fresh process).
-let zlib: typeof Zlib | undefined
-const loadZlib = (): typeof Zlib => (zlib ??= createRequire(import.meta.url)('node:zlib') as typeof Zlib)
+// Loaded on the first compressed message: most calls never compress.
+const loadZlib = lazyBuiltin<typeof Zlib>('node:zlib')
 
 function zlibCompression(
   name: string,
