@@ -1,4 +1,4 @@
-import { constants as bufferConstants } from 'node:buffer'
+import type * as NodeBuffer from 'node:buffer'
 import type * as Zlib from 'node:zlib'
 import { GrpcError, messageTooLarge } from './grpc-error.js'
 import { lazyBuiltin } from './lazy-builtin.js'
@@ -13,6 +13,8 @@ export interface Compression {
 
 // Loaded on the first compressed message: most calls never compress.
 const loadZlib = lazyBuiltin<typeof Zlib>('node:zlib')
+// Not imported either: an ESM import of node:buffer loads its lazy exports (internal/file, ~0.5 ms of a cold start).
+const loadBuffer = lazyBuiltin<typeof NodeBuffer>('node:buffer')
 
 function zlibCompression(
   name: string,
@@ -27,7 +29,9 @@ function zlibCompression(
       let output: Uint8Array
       try {
         // maxOutputLength must be finite, at least 1 and at most buffer.constants.MAX_LENGTH.
-        output = decompress(data, { maxOutputLength: Math.min(Math.max(maxBytes, 1), bufferConstants.MAX_LENGTH) })
+        output = decompress(data, {
+          maxOutputLength: Math.min(Math.max(maxBytes, 1), loadBuffer().constants.MAX_LENGTH),
+        })
       } catch (error) {
         if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
           throw messageTooLarge(undefined, maxBytes, error)
