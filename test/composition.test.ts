@@ -1,6 +1,6 @@
 import type { DescService } from '@bufbuild/protobuf'
 import { Code, ConnectError, createClient } from '@connectrpc/connect'
-import { createConnectTransport } from '@connectrpc/connect-node'
+import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-node'
 import middy, { type MiddlewareObj } from '@middy/core'
 import httpErrorHandler from '@middy/http-error-handler'
 import httpHeaderNormalizer from '@middy/http-header-normalizer'
@@ -91,5 +91,51 @@ describe('the middlewares of grpcFraming, each used alone with others between th
     expect(error).toBeInstanceOf(ConnectError)
     expect(error.code).toBe(Code.FailedPrecondition)
     expect(error.rawMessage).toBe('precondition')
+  })
+})
+
+/** Holds every hook for the milliseconds the request's `x-hold-ms` header says, so that concurrent calls interleave. */
+function holding(): MiddlewareObj {
+  const hold = async (request: { event: unknown }): Promise<void> => {
+    const headers = (request.event as { headers?: Record<string, string> }).headers ?? {}
+    await new Promise((resolve) => setTimeout(resolve, Number(headers['x-hold-ms'] ?? 0)))
+  }
+  return { before: hold, after: hold }
+}
+
+describe('concurrent calls through the middlewares with awaits between them', () => {
+  let gateway: Gateway
+  beforeAll(async () => {
+    const handler = middy()
+      .use(grpcHttpEvent())
+      .use(holding())
+      .use(grpcProtocol({ logger: false }))
+      .use(holding())
+      .use(grpcMessages({ service: TestService }))
+      .use(holding())
+      .handler(testHandlers)
+    gateway = await startGateway(handler, 'v2')
+  })
+  afterAll(() => gateway.close())
+
+  test('50 calls at once with different payloads each get their own reply (gRPC-Web and Connect)', async () => {
+    // No compression: compressed replies are new bytes, these are written where the codec encoded them.
+    const options = { baseUrl: gateway.baseUrl, httpVersion: '1.1' as const, acceptCompression: [] }
+    const transports = [createGrpcWebTransport(options), createConnectTransport(options)]
+    const calls = Array.from({ length: 50 }, (_, i) => {
+      // Sizes from 1 B to about 100 KiB, so that replies of one size are written where larger ones were.
+      const payload = new Uint8Array(((i * 37) % 50) * 2011 + 1).fill(i)
+      const client: any = createClient(serviceDesc, transports[i % 2])
+      const request = { text: `call ${i}`, payload, delayMs: (i * 3) % 7 }
+      return client
+        .echo(request, { headers: { 'x-hold-ms': String((i * 7) % 11) } })
+        .then((reply: { text: string; payload: Uint8Array }) => ({ i, payload, reply }))
+    })
+    const results = await Promise.all(calls)
+    const mismatched = results
+      .filter(({ i, payload, reply }) => reply.text !== `call ${i}` || !Buffer.from(reply.payload).equals(payload))
+      .map(({ i }) => i)
+    expect(mismatched).toEqual([])
+    expect(results).toHaveLength(50)
   })
 })

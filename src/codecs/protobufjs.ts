@@ -16,12 +16,19 @@ export interface MessageType<T = unknown> {
   fromObject(object: Record<string, unknown>): T
 }
 
+/** protobufjs 8's `finish(true)`: a view of the writer's own buffer. protobufjs 7 takes no argument and copies. */
+type FinishingWriter = protobuf.Writer & { finish(shared?: boolean): Uint8Array }
+
 /**
  * The protobufjs family's codec for one type. `Type.encode` does not validate, so replies go through `fromObject`
  * first (a no-op for a message of the type): a wrong reply fails in the codec instead of leaving as a corrupt frame.
  * With a reflection type (the type itself, or for a static-module class the same message's reflection type), replies
  * are checked first for values `fromObject` would convert with loss (see protobufjs-check.ts), and decoded messages
  * lose their maps' `__proto__` keys (see prototype-keys.ts).
+ *
+ * Unary replies are encoded with room into one Writer per type, lent out until the caller releases the bytes (a
+ * concurrent call meanwhile gets a new Writer): on protobufjs 8 the bytes are a view of the Writer's buffer, which
+ * then grows to the largest reply and is reused; on protobufjs 7 `finish` copies, and only the Writer is reused.
  */
 export function protobufjsCodec<T>(
   type: MessageType<T>,
@@ -36,6 +43,7 @@ export function protobufjsCodec<T>(
           dropPrototypeKeys(message as object)
           return message
         }
+  let spare: FinishingWriter | undefined
   return {
     decodeBinary: (bytes) => decoded(type.decode(readerFor(bytes))),
     decodeJson: (text) => decoded(parseJsonMessage(type, text)),
@@ -47,5 +55,30 @@ export function protobufjsCodec<T>(
       check?.(message as object)
       return formatJsonMessage(type, message, protoNames)
     },
+    encodeBinaryWithRoom(message, headBytes, tailBytes) {
+      check?.(message as object)
+      const value = type.fromObject(message as Record<string, unknown>)
+      const writer = spare ?? (light.Writer.create() as FinishingWriter)
+      spare = undefined
+      writer.reset()
+      reserve(writer, headBytes)
+      type.encode(value, writer)
+      reserve(writer, tailBytes)
+      // A Writer whose encode threw is not reused: it may hold a fork that was never closed.
+      const bytes = writer.finish(true)
+      return {
+        bytes,
+        release: () => {
+          spare = writer
+        },
+      }
+    },
   }
+}
+
+/** `bytes` bytes of zeros, written with the Writer's own operations (four at a time, then one at a time). */
+function reserve(writer: protobuf.Writer, bytes: number): void {
+  let left = bytes
+  for (; left >= 4; left -= 4) writer.fixed32(0)
+  for (; left > 0; left--) writer.uint32(0)
 }

@@ -38,6 +38,8 @@ export interface HttpResponse {
   headers: Record<string, string>
   /** Bytes travel base64-encoded; a string travels as it is; chunks only through Lambda response streaming. */
   body: Uint8Array | string | AsyncIterable<Uint8Array>
+  /** Lets the codec reuse the body's memory, once the body has been written out (see protocol/frame.ts). */
+  releaseBody?: () => void
 }
 
 /** What a streamified Middy handler returns: Middy writes the prelude and pipes the body into the response stream. */

@@ -56,9 +56,15 @@ export function grpcHttpEvent(
   const grpcHttpEventAfter = (request: HttpEventRequest): void => {
     const state = getState(request)
     if (state?.response === undefined) return
-    request.response = streaming
-      ? writeStreamingResult(state.response)
-      : writeLambdaResult(state.http.shape, state.response)
+    const { response } = state
+    if (streaming) {
+      // The body is read by the response stream later: its memory is never handed back.
+      request.response = writeStreamingResult(response)
+      return
+    }
+    request.response = writeLambdaResult(state.http.shape, response)
+    response.releaseBody?.()
+    response.releaseBody = undefined
   }
 
   return { before: grpcHttpEventBefore, after: grpcHttpEventAfter, onError: grpcHttpEventAfter }

@@ -1,7 +1,7 @@
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { RpcCall } from '../call.js'
-import { decodeMessage, encodeMessage } from '../codec.js'
+import { PendingReply, decodeMessage, encodeMessage } from '../codec.js'
 import { decodeSingleEnvelope, readEnvelopePayload } from '../envelope.js'
 import type { LambdaHttpEvent } from '../event/shape.js'
 import { GrpcError, RouteNotFoundError } from '../grpc-error.js'
@@ -119,11 +119,13 @@ export function grpcMessages(options: GrpcMessagesOptions): MiddlewareObj<GrpcEv
     const { method, codec, protocol } = exchange
     if (method === undefined) return
     const protoNames = protocol.jsonProtoNames?.(exchange.options) === true
-    const encode = (reply: unknown): Uint8Array => encodeMessage(method.responseCodec, reply, codec, protoNames)
+    const { responseCodec } = method
     if (method.responseStream) {
+      const encode = (reply: unknown): Uint8Array => encodeMessage(responseCodec, reply, codec, protoNames)
       exchange.replyStream = mapAsync(toAsyncIterable(request.response), encode)
     } else {
-      exchange.reply = encode(request.response)
+      // Encoded where the protocol frames it, with room for the frame (protocol/frame.ts).
+      exchange.reply = new PendingReply(responseCodec, request.response, codec, protoNames)
     }
   }
 

@@ -2,7 +2,7 @@ import type { MiddlewareObj, Request } from '@middy/core'
 import { Deadline, deadlineExceeded, defaultTimeoutEarlyInMillis, isMiddyTimeout } from '../deadline.js'
 import { type HttpRequest, type HttpResponse, frontDoorMaxBytes } from '../event/shape.js'
 import { base64Length } from '../event/write.js'
-import { GrpcError, ReplyEncodingError, internalErrorMessage, isInstance, messageTooLarge } from '../grpc-error.js'
+import { GrpcError, ReplyEncodingError, internalErrorMessage, isInstance } from '../grpc-error.js'
 import { NonRpcResponse, detectProtocol } from '../protocol/detect.js'
 import { headerContentType } from '../protocol/headers.js'
 import type { Exchange, ProtocolOptions } from '../protocol/protocol.js'
@@ -110,6 +110,7 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
   const protocolOptions: ProtocolOptions = {
     readMaxBytes: options.readMaxBytes,
     readMaxMessages: options.readMaxMessages,
+    writeMaxBytes: options.writeMaxBytes,
     compressMinBytes: options.compressMinBytes,
     requireConnectProtocolHeader: options.requireConnectProtocolHeader,
     twirpPrefix: options.twirpPrefix,
@@ -156,8 +157,7 @@ export function grpcProtocol(opts: GrpcProtocolOptions = {}): MiddlewareObj<unkn
     // Reached when the handler ran past a deadline nothing raced it against (no grpcRouter, no Lambda context), or
     // when it returned normally after the deadline's signal aborted it, before the race's own timer fired.
     if (deadline.expired) throw deadlineExceeded()
-    if (reply === undefined) throw new Error('middy-grpc: no encoded reply; is grpcMessages() missing?')
-    if (reply.byteLength > options.writeMaxBytes) throw messageTooLarge(reply.byteLength, options.writeMaxBytes)
+    if (reply === undefined) throw new Error('middy-grpc: no reply to encode; is grpcMessages() missing?')
     const response = protocol.writeReply(exchange, reply)
     const responseBytes = encodedBodyBytes(response)
     const limit = state.streamifyResponse ? streamingMaxBytes : frontDoorMaxBytes(state.http.shape)

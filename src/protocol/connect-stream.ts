@@ -3,7 +3,7 @@ import { encodeEnvelope, flagEndStream } from '../envelope.js'
 import type { GrpcError } from '../grpc-error.js'
 import type { Metadata } from '../metadata.js'
 import { connectErrorJson, readConnectHeaders } from './connect-common.js'
-import { frameMessage } from './frame.js'
+import { frameMessage, frameReply } from './frame.js'
 import {
   copyMetadata,
   headerConnectAcceptEncoding,
@@ -45,9 +45,10 @@ export const connectStream: Protocol = {
       responseCompression,
     }
   },
-  writeReply(exchange, message) {
+  writeReply(exchange, reply) {
     const { status, headers } = stream.head(exchange)
-    return { status, headers, body: frameMessage(exchange, message, encodeEndStream(exchange, undefined)) }
+    const { body, release } = frameReply(exchange, reply, encodeEndStream(exchange, undefined))
+    return { status, headers, body, releaseBody: release }
   },
   writeError(exchange, error) {
     const { status, headers } = stream.head(exchange)

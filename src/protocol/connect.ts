@@ -19,6 +19,7 @@ import {
   headerTrailerPrefix,
   headerVary,
 } from './headers.js'
+import { encodeBareReply } from './frame.js'
 import type { Exchange, Protocol, ProtocolRequest } from './protocol.js'
 
 /**
@@ -31,18 +32,16 @@ export const connect: Protocol = {
   readRequest(exchange) {
     return exchange.http.method === 'GET' ? readGetRequest(exchange) : readPostRequest(exchange)
   },
-  writeReply(exchange, message) {
+  writeReply(exchange, reply) {
     const headers: Record<string, string> = { [headerContentType]: exchange.contentType }
     if (exchange.http.method === 'GET') headers[headerVary] = 'Accept-Encoding'
-    let body = message
-    const compression = exchange.responseCompression
-    if (compression !== null && message.byteLength >= exchange.options.compressMinBytes) {
-      body = compression.compress(message)
-      headers[headerContentEncoding] = compression.name
+    const { body, compressed, release } = encodeBareReply(exchange, reply)
+    if (compressed && exchange.responseCompression !== null) {
+      headers[headerContentEncoding] = exchange.responseCompression.name
     }
     copyMetadata(headers, exchange.responseHeader)
     copyTrailers(headers, exchange.responseTrailer)
-    return { status: 200, headers, body }
+    return { status: 200, headers, body, releaseBody: release }
   },
   writeError(exchange, error): HttpResponse {
     const headers: Record<string, string> = { [headerContentType]: 'application/json' }

@@ -2,7 +2,7 @@ import { toBase64 } from '../event/write.js'
 import type { HttpResponse } from '../event/shape.js'
 import { GrpcError } from '../grpc-error.js'
 import { Status } from '../status.js'
-import { compresses, frameMessage } from './frame.js'
+import { frameMessage, frameReply } from './frame.js'
 import { grpcReplyContentType, grpcResponseHeaders, grpcTrailerFields, readGrpcRequest } from './grpc-common.js'
 import { headerContentType, headerGrpcStatus } from './headers.js'
 import type { Exchange, Protocol, StreamWriter } from './protocol.js'
@@ -25,13 +25,15 @@ const binaryStream: StreamWriter = {
 export const grpcWeb: Protocol = {
   name: 'grpc-web',
   readRequest: (exchange) => readGrpcRequest(exchange, exchange.http.body),
-  writeReply(exchange, message) {
+  writeReply(exchange, reply) {
     const trailer =
       exchange.responseTrailer === undefined ? okTrailerFrame : encodeTrailerFrame(grpcTrailerFields(exchange))
+    const { body, compressed, release } = frameReply(exchange, reply, trailer)
     return {
       status: 200,
-      headers: grpcResponseHeaders(exchange, contentType(exchange), compresses(exchange, message.byteLength)),
-      body: frameMessage(exchange, message, trailer),
+      headers: grpcResponseHeaders(exchange, contentType(exchange), compressed),
+      body,
+      releaseBody: release,
     }
   },
   writeError(exchange, error) {
@@ -48,7 +50,7 @@ export const grpcWeb: Protocol = {
 export const grpcWebText: Protocol = {
   name: 'grpc-web-text',
   readRequest: (exchange) => readGrpcRequest(exchange, decodeGrpcWebText(exchange.http.body)),
-  writeReply: (exchange, message) => toText(grpcWeb.writeReply(exchange, message)),
+  writeReply: (exchange, reply) => toText(grpcWeb.writeReply(exchange, reply)),
   writeError: (exchange, error) => toText(grpcWeb.writeError(exchange, error)),
   stream: {
     ...binaryStream,
@@ -74,6 +76,8 @@ function toText(response: HttpResponse): HttpResponse {
   response.headers[headerContentType] = textContentType
   // One base64 pass over the whole frame sequence: grpc-web JS decodes only 4-character-aligned text.
   response.body = toBase64(response.body as Uint8Array)
+  response.releaseBody?.()
+  response.releaseBody = undefined
   return response
 }
 

@@ -1,5 +1,5 @@
 import type { GrpcError } from '../grpc-error.js'
-import { compresses, frameMessage } from './frame.js'
+import { frameMessage, frameReply } from './frame.js'
 import { grpcReplyContentType, grpcResponseHeaders, grpcTrailerFields, readGrpcRequest } from './grpc-common.js'
 import { headerTrailer } from './headers.js'
 import type { Exchange, Protocol } from './protocol.js'
@@ -15,13 +15,10 @@ import { encodeTrailerFrame } from './trailer.js'
 export const grpc: Protocol = {
   name: 'grpc',
   readRequest: (exchange) => readGrpcRequest(exchange, exchange.http.body),
-  writeReply(exchange, message) {
-    const headers = grpcResponseHeaders(exchange, contentType(exchange), compresses(exchange, message.byteLength))
-    return {
-      status: 200,
-      headers: Object.assign(headers, trailerHeaders(exchange)),
-      body: frameMessage(exchange, message),
-    }
+  writeReply(exchange, reply) {
+    const { body, compressed, release } = frameReply(exchange, reply)
+    const headers = grpcResponseHeaders(exchange, contentType(exchange), compressed)
+    return { status: 200, headers: Object.assign(headers, trailerHeaders(exchange)), body, releaseBody: release }
   },
   writeError(exchange, error) {
     const headers = grpcResponseHeaders(exchange, contentType(exchange), false)

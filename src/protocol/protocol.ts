@@ -1,5 +1,5 @@
 import type { ProtocolName } from '../call.js'
-import type { CodecName } from '../codec.js'
+import type { CodecName, MessageWithRoom } from '../codec.js'
 import type { Compression } from '../compression.js'
 import type { Deadline } from '../deadline.js'
 import type { HttpRequest, HttpResponse } from '../event/shape.js'
@@ -12,6 +12,8 @@ export interface ProtocolOptions {
   readMaxBytes: number
   /** Most request messages a client-streaming or bidirectional call may send. */
   readMaxMessages: number
+  /** Largest reply message. */
+  writeMaxBytes: number
   /** Replies smaller than this are sent uncompressed even when the client accepts compression. */
   compressMinBytes: number
   /** Connect: reject requests without `connect-protocol-version: 1` (or `connect=v1` for GET). */
@@ -66,10 +68,15 @@ export interface Exchange {
    * @middy/http-error-handler, when it runs first, replaces request.error and sets `expose` on 4xx errors.
    */
   handlerError?: { thrown: unknown; mapped: GrpcError }
-  /** The reply message, encoded by grpcMessages. */
-  reply?: Uint8Array
+  /** The unary reply (set by grpcMessages), encoded by the protocol's framing. */
+  reply?: Reply
   /** A server stream's reply messages, each encoded as it is produced. */
   replyStream?: AsyncIterable<Uint8Array>
+}
+
+/** A unary reply, encoded with `headBytes` of room before the message and `tailBytes` after it (codec.ts). */
+export interface Reply {
+  encode(headBytes: number, tailBytes: number): MessageWithRoom
 }
 
 /** The wire protocol: each file under protocol/ implements one. */
@@ -78,8 +85,8 @@ export interface Protocol {
   readRequest(exchange: Exchange): ProtocolRequest
   /** JSON replies use the .proto field names instead of lowerCamel (Twirp, as its Go server). */
   jsonProtoNames?(options: ProtocolOptions): boolean
-  /** The whole response of a unary call, around the encoded reply message. */
-  writeReply(exchange: Exchange, message: Uint8Array): HttpResponse
+  /** The whole response of a unary call, around the reply message it encodes. */
+  writeReply(exchange: Exchange, reply: Reply): HttpResponse
   writeError(exchange: Exchange, error: GrpcError): HttpResponse
   /** Server streaming, for the protocols that have it. */
   readonly stream?: StreamWriter

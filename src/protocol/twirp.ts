@@ -2,6 +2,7 @@ import type { HttpResponse } from '../event/shape.js'
 import { MalformedMessageError, RouteNotFoundError, messageTooLarge } from '../grpc-error.js'
 import { connectCodeName, twirpHttpStatus } from '../status.js'
 import { copyMetadata, headerContentType } from './headers.js'
+import { encodeBareReply } from './frame.js'
 import type { Exchange, Protocol } from './protocol.js'
 
 export const twirpContentTypes = ['application/protobuf', 'application/json']
@@ -22,8 +23,10 @@ export const twirp: Protocol = {
     return { timeoutMs: undefined, body: { message: http.body }, responseCompression: null }
   },
   jsonProtoNames: (options) => !options.twirpLowerCamelJson,
-  writeReply(exchange, message) {
-    return { status: 200, headers: twirpHeaders(exchange, exchange.contentType), body: message }
+  writeReply(exchange, reply) {
+    // No compression in Twirp: responseCompression is always null, so the body is the message as encoded.
+    const { body, release } = encodeBareReply(exchange, reply)
+    return { status: 200, headers: twirpHeaders(exchange, exchange.contentType), body, releaseBody: release }
   },
   writeError(exchange, error): HttpResponse {
     const headers = twirpHeaders(exchange, 'application/json')

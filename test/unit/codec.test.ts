@@ -1,4 +1,4 @@
-import { type MessageCodec, decodeMessage, encodeMessage } from '../../src/codec.js'
+import { type MessageCodec, PendingReply, decodeMessage, encodeMessage } from '../../src/codec.js'
 import { GrpcError, MalformedMessageError } from '../../src/grpc-error.js'
 import { Status } from '../../src/status.js'
 
@@ -98,6 +98,54 @@ describe('encodeMessage', () => {
 
   test('a codec failure is INTERNAL, the cause kept', () => {
     const error = catchError(() => encodeMessage(failing, {}, 'proto', false))
+    expect(error.code).toBe(Status.INTERNAL)
+    expect(error.message).toBe('failed to encode response message')
+    expect((error.cause as Error).message).toBe('not a number')
+  })
+})
+
+describe('PendingReply', () => {
+  /** The text codec, able to leave room: it writes 0xee into the room so that the test sees where it went. */
+  const roomyCodec: MessageCodec = {
+    ...textCodec,
+    encodeBinaryWithRoom: (message, headBytes, tailBytes) => ({
+      bytes: Buffer.concat([
+        Buffer.alloc(headBytes, 0xee),
+        Buffer.from((message as { text: string }).text, 'latin1'),
+        Buffer.alloc(tailBytes, 0xee),
+      ]),
+      release: () => {},
+    }),
+  }
+
+  test("binary with room from the codec's own encodeBinaryWithRoom", () => {
+    const { bytes } = new PendingReply(roomyCodec, { text: 'ok' }, 'proto', false).encode(2, 1)
+    expect([...bytes]).toEqual([0xee, 0xee, 0x6f, 0x6b, 0xee])
+  })
+
+  test('a codec without it: the message copied into a buffer with room; none asked, the bytes as they are', () => {
+    const { bytes } = new PendingReply(textCodec, { text: 'ok' }, 'proto', false).encode(2, 1)
+    expect(bytes.byteLength).toBe(5)
+    expect([...bytes.subarray(2, 4)]).toEqual([0x6f, 0x6b])
+    expect([...new PendingReply(textCodec, { text: 'ok' }, 'proto', false).encode(0, 0).bytes]).toEqual([0x6f, 0x6b])
+  })
+
+  test('JSON through encodeJson even when the codec can leave room, protoNames passed on', () => {
+    const { bytes } = new PendingReply(roomyCodec, { text: 'é' }, 'json', true).encode(1, 0)
+    expect(Buffer.from(bytes.subarray(1)).toString()).toBe('{"text":"é","protoNames":true}')
+  })
+
+  test('what is not a message, or fails in the codec, is INTERNAL as with encodeMessage', () => {
+    expect(catchError(() => new PendingReply(roomyCodec, null, 'proto', false).encode(5, 0)).message).toBe(
+      'handler returned null, not a message',
+    )
+    const failingRoomy: MessageCodec = {
+      ...failing,
+      encodeBinaryWithRoom: () => {
+        throw new Error('not a number')
+      },
+    }
+    const error = catchError(() => new PendingReply(failingRoomy, {}, 'proto', false).encode(5, 0))
     expect(error.code).toBe(Status.INTERNAL)
     expect(error.message).toBe('failed to encode response message')
     expect((error.cause as Error).message).toBe('not a number')

@@ -1,11 +1,12 @@
 import type { CodecName } from '../../src/codec.js'
 import type { HttpRequest } from '../../src/event/shape.js'
 import { grpcWeb } from '../../src/protocol/grpc-web.js'
-import type { Exchange, Protocol, ProtocolOptions } from '../../src/protocol/protocol.js'
+import type { Exchange, Protocol, ProtocolOptions, Reply } from '../../src/protocol/protocol.js'
 
 export const unitOptions: ProtocolOptions = {
   readMaxBytes: 4 * 1024 * 1024,
   readMaxMessages: 10_000,
+  writeMaxBytes: Infinity,
   compressMinBytes: 1024,
   requireConnectProtocolHeader: false,
   twirpPrefix: '/twirp',
@@ -44,4 +45,25 @@ export function unitExchange(init: {
     responseCompression: null,
     timeoutMs: undefined,
   }
+}
+
+/**
+ * A reply for protocol tests: `message` with the room asked for, filled with 0xee so that a test shows the protocol
+ * wrote every byte of it. `released` counts the calls of `release`.
+ */
+export function replyOf(message: Uint8Array | number[]): Reply & { released: number } {
+  const reply = {
+    released: 0,
+    encode(headBytes: number, tailBytes: number) {
+      const bytes = new Uint8Array(headBytes + message.length + tailBytes).fill(0xee)
+      bytes.set(message, headBytes)
+      return {
+        bytes,
+        release: () => {
+          reply.released++
+        },
+      }
+    },
+  }
+  return reply
 }

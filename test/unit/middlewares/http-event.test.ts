@@ -55,6 +55,40 @@ describe('grpcHttpEvent', () => {
     expect(chunks).toEqual([0xff])
   })
 
+  test("after: the body's memory is handed back once it is base64-encoded, and only then", () => {
+    const middleware = grpcHttpEvent()
+    const request = middyRequest(new Uint8Array(0))
+    middleware.before?.(request)
+    const state = getState(request)
+    if (state === undefined) throw new Error('no state')
+    const body = new Uint8Array([0xff])
+    const released: string[] = []
+    state.response = {
+      status: 200,
+      headers: {},
+      body,
+      releaseBody: () => released.push(Buffer.from(body).toString('hex')),
+    }
+    middleware.after?.(request)
+    expect(released).toEqual(['ff'])
+    expect((request.response as { body: string }).body).toBe('/w==')
+    // onError runs the same hook: a second run does not hand the memory back twice.
+    middleware.onError?.(request)
+    expect(released).toEqual(['ff'])
+  })
+
+  test('after, streamified: the body is read later by the stream, so its memory is never handed back', () => {
+    const middleware = grpcHttpEvent({ streamifyResponse: true })
+    const request = middyRequest(new Uint8Array(0))
+    middleware.before?.(request)
+    const state = getState(request)
+    if (state === undefined) throw new Error('no state')
+    let released = 0
+    state.response = { status: 200, headers: {}, body: new Uint8Array([1]), releaseBody: () => released++ }
+    middleware.after?.(request)
+    expect(released).toBe(0)
+  })
+
   test('after without a response (another middleware answered) leaves the result alone', () => {
     const middleware = grpcHttpEvent()
     const request = middyRequest(new Uint8Array(0))

@@ -32,12 +32,14 @@ describe('grpcMessages', () => {
     expect(structuredClone(request.event.grpc)).toEqual({ protocol: 'grpc-web', codec: 'proto', timeoutMs: undefined })
   })
 
-  test('after: the reply encoded with the response codec', () => {
+  test('after: the reply encoded with the response codec, with the room the protocol asks for', () => {
     const request = prepared('/unit.v1.Items/Get')
     middleware.before?.(request)
     request.response = { name: 'ab', count: 3 }
     middleware.after?.(request)
-    expect([...(requireExchange(request, 'test').reply ?? [])]).toEqual(itemBytes)
+    const encoded = requireExchange(request, 'test').reply?.encode(5, 2)
+    expect([...(encoded?.bytes.subarray(5, -2) ?? [])]).toEqual(itemBytes)
+    expect(encoded?.bytes.byteLength).toBe(5 + itemBytes.length + 2)
   })
 
   test('an unknown path is a RouteNotFoundError (UNIMPLEMENTED)', () => {
@@ -62,7 +64,7 @@ describe('grpcMessages', () => {
     expect(received).toEqual([{ name: 'ab', count: 3 }, { name: 'b' }])
     request.response = { name: 'ab', count: 3 }
     middleware.after?.(request)
-    expect([...(requireExchange(request, 'test').reply ?? [])]).toEqual(itemBytes)
+    expect([...(requireExchange(request, 'test').reply?.encode(0, 0).bytes ?? [])]).toEqual(itemBytes)
   })
 
   test('bidi: event.messages, and the reply is a stream', async () => {

@@ -3,6 +3,7 @@ import { grpcHttpEvent } from '../../../src/middlewares/http-event.js'
 import { grpcProtocol } from '../../../src/middlewares/protocol.js'
 import { getState, requireExchange } from '../../../src/middlewares/state.js'
 import { Status } from '../../../src/status.js'
+import { replyOf } from '../exchange.js'
 import { middyRequest } from './middy-request.js'
 
 const message = [0x0a, 0x02, 0x61, 0x62]
@@ -37,7 +38,7 @@ describe('grpcProtocol', () => {
   test('after: the encoded reply framed by the protocol', () => {
     const { request, middleware } = prepared([0, 0, 0, 0, 4, ...message])
     middleware.before?.(request)
-    requireExchange(request, 'test').reply = new Uint8Array(message)
+    requireExchange(request, 'test').reply = replyOf(message)
     middleware.after?.(request)
     expect([...((getState(request)?.response?.body ?? []) as Uint8Array)]).toEqual([
       0,
@@ -53,7 +54,7 @@ describe('grpcProtocol', () => {
   test('after: a reply over writeMaxBytes is RESOURCE_EXHAUSTED', () => {
     const { request, middleware } = prepared([0, 0, 0, 0, 4, ...message], { writeMaxBytes: 3 })
     middleware.before?.(request)
-    requireExchange(request, 'test').reply = new Uint8Array(message)
+    requireExchange(request, 'test').reply = replyOf(message)
     expect(() => middleware.after?.(request)).toThrow('message size 4 is larger than the limit 3')
   })
 

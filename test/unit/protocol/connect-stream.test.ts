@@ -2,7 +2,7 @@ import { GrpcError } from '../../../src/grpc-error.js'
 import { Metadata } from '../../../src/metadata.js'
 import { connectStream } from '../../../src/protocol/connect-stream.js'
 import { Status } from '../../../src/status.js'
-import { unitExchange } from '../exchange.js'
+import { replyOf, unitExchange } from '../exchange.js'
 
 const message = new Uint8Array([0x0a, 0x02, 0x61, 0x62])
 const exchangeFor = () => unitExchange({ protocol: connectStream, contentType: 'application/connect+proto' })
@@ -10,7 +10,7 @@ const endFrame = (json: string) => [0x02, 0, 0, 0, Buffer.byteLength(json), ...B
 
 describe('connectStream', () => {
   test('a unary-shaped reply: the message frame, then the end-stream frame {}', () => {
-    const response = connectStream.writeReply(exchangeFor(), message)
+    const response = connectStream.writeReply(exchangeFor(), replyOf(message))
     expect(response.status).toBe(200)
     expect(response.headers).toEqual({
       'content-type': 'application/connect+proto',

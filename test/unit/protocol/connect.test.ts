@@ -1,10 +1,10 @@
-import { gzipSync } from 'node:zlib'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { gzip } from '../../../src/compression.js'
 import { GrpcError, RouteNotFoundError } from '../../../src/grpc-error.js'
 import { Metadata } from '../../../src/metadata.js'
 import { connect } from '../../../src/protocol/connect.js'
 import { Status } from '../../../src/status.js'
-import { unitExchange } from '../exchange.js'
+import { replyOf, unitExchange } from '../exchange.js'
 import { catchGrpcError } from '../helpers.js'
 
 const message = new Uint8Array([0x0a, 0x02, 0x61, 0x62])
@@ -16,22 +16,33 @@ describe('connect (unary)', () => {
     const exchange = exchangeFor()
     exchange.responseHeader = new Metadata({ 'x-h': '1' })
     exchange.responseTrailer = new Metadata({ 'x-t': '2' })
-    expect(connect.writeReply(exchange, message)).toEqual({
+    const reply = replyOf(message)
+    const { releaseBody, ...response } = connect.writeReply(exchange, reply)
+    expect(response).toEqual({
       status: 200,
       headers: { 'content-type': 'application/proto', 'x-h': '1', 'trailer-x-t': '2' },
       body: message,
     })
+    // The body is the encoder's memory, handed back once it has been written out.
+    expect(reply.released).toBe(0)
+    releaseBody?.()
+    expect(reply.released).toBe(1)
   })
 
   test('a GET reply varies by Accept-Encoding; a large one is compressed', () => {
     const exchange = exchangeFor({ method: 'GET', options: { compressMinBytes: 4 } })
     exchange.responseCompression = gzip
-    const response = connect.writeReply(exchange, message)
+    const reply = replyOf(message)
+    const response = connect.writeReply(exchange, reply)
     expect(response.headers).toEqual({
       'content-type': 'application/proto',
       vary: 'Accept-Encoding',
       'content-encoding': 'gzip',
     })
+    expect([...gunzipSync(response.body as Uint8Array)]).toEqual([...message])
+    // Compressed bytes are new: the message's memory went back at once.
+    expect(reply.released).toBe(1)
+    expect(response.releaseBody).toBeUndefined()
   })
 
   test('an error is JSON with the HTTP status of its code; an unknown route is 404', () => {

@@ -4,7 +4,7 @@ import { GrpcError } from '../../../src/grpc-error.js'
 import { Metadata } from '../../../src/metadata.js'
 import { decodeGrpcWebText, grpcWeb, grpcWebText } from '../../../src/protocol/grpc-web.js'
 import { Status } from '../../../src/status.js'
-import { unitExchange } from '../exchange.js'
+import { replyOf, unitExchange } from '../exchange.js'
 import { catchGrpcError } from '../helpers.js'
 
 const ascii = (text: string) => [...Buffer.from(text, 'latin1')]
@@ -61,20 +61,25 @@ describe('grpcWeb and grpcWebText replies', () => {
   const okTrailer = [0x80, 0, 0, 0, 0x10, ...ascii('grpc-status: 0\r\n')]
 
   test('a unary reply is the message frame then the trailer frame, in one body', () => {
-    const response = grpcWeb.writeReply(unitExchange({}), message)
+    const reply = replyOf(message)
+    const response = grpcWeb.writeReply(unitExchange({}), reply)
     expect(response.status).toBe(200)
     expect(response.headers).toEqual({
       'content-type': 'application/grpc-web+proto',
       'grpc-accept-encoding': 'gzip, deflate, identity',
     })
     expect([...(response.body as Uint8Array)]).toEqual([0, 0, 0, 0, 4, ...message, ...okTrailer])
+    // The body is the codec's memory (built in place), handed back by whoever writes it out.
+    expect(reply.released).toBe(0)
+    response.releaseBody?.()
+    expect(reply.released).toBe(1)
   })
 
   test("the handler's headers and trailers, and the request's own content-type when it named no codec", () => {
     const exchange = unitExchange({ contentType: 'application/grpc-web' })
     exchange.responseHeader = new Metadata({ 'x-h': '1' })
     exchange.responseTrailer = new Metadata({ 'x-t': '2' })
-    const response = grpcWeb.writeReply(exchange, message)
+    const response = grpcWeb.writeReply(exchange, replyOf(message))
     expect(response.headers['content-type']).toBe('application/grpc-web')
     expect(response.headers['x-h']).toBe('1')
     const trailer = 'grpc-status: 0\r\nx-t: 2\r\n'
@@ -87,7 +92,7 @@ describe('grpcWeb and grpcWebText replies', () => {
   test('compressed when negotiated and at least compressMinBytes: flag 1, grpc-encoding', () => {
     const exchange = unitExchange({ options: { compressMinBytes: 4 } })
     exchange.responseCompression = gzip
-    const response = grpcWeb.writeReply(exchange, message)
+    const response = grpcWeb.writeReply(exchange, replyOf(message))
     expect(response.headers['grpc-encoding']).toBe('gzip')
     const body = response.body as Uint8Array
     const length = Buffer.from(body).readUInt32BE(1)
@@ -104,9 +109,13 @@ describe('grpcWeb and grpcWebText replies', () => {
   })
 
   test('text: the same bytes in one base64 pass, and its own content-type', () => {
-    const response = grpcWebText.writeReply(unitExchange({ protocol: grpcWebText }), message)
+    const reply = replyOf(message)
+    const response = grpcWebText.writeReply(unitExchange({ protocol: grpcWebText }), reply)
     expect(response.headers['content-type']).toBe('application/grpc-web-text+proto')
     expect([...Buffer.from(response.body as string, 'base64')]).toEqual([0, 0, 0, 0, 4, ...message, ...okTrailer])
+    // The frames are text now: the codec's memory went back at once.
+    expect(reply.released).toBe(1)
+    expect(response.releaseBody).toBeUndefined()
   })
 
   test('the request: timeout, the envelopes as they came, compression negotiated', () => {

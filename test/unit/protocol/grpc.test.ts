@@ -2,7 +2,7 @@ import { GrpcError } from '../../../src/grpc-error.js'
 import { Metadata } from '../../../src/metadata.js'
 import { grpc } from '../../../src/protocol/grpc.js'
 import { Status } from '../../../src/status.js'
-import { unitExchange } from '../exchange.js'
+import { replyOf, unitExchange } from '../exchange.js'
 import { catchGrpcError } from '../helpers.js'
 
 const message = new Uint8Array([0x0a, 0x02, 0x61, 0x62])
@@ -13,8 +13,9 @@ describe('grpc', () => {
   test('a unary reply: the message frame, the status in headers named by a trailer header', () => {
     const exchange = exchangeFor()
     exchange.responseTrailer = new Metadata({ 'x-t': '2' })
-    const response = grpc.writeReply(exchange, message)
-    expect(response).toEqual({
+    const { releaseBody, ...response } = grpc.writeReply(exchange, replyOf(message))
+    expect(releaseBody).toBeInstanceOf(Function)
+    expect({ ...response, body: [...(response.body as Uint8Array)] }).toEqual({
       status: 200,
       headers: {
         'content-type': 'application/grpc',
@@ -23,7 +24,7 @@ describe('grpc', () => {
         'grpc-status': '0',
         'x-t': '2',
       },
-      body: Buffer.from([0, 0, 0, 0, 4, ...message]),
+      body: [0, 0, 0, 0, 4, ...message],
     })
   })
 

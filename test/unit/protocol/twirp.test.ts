@@ -2,7 +2,7 @@ import { GrpcError, MalformedMessageError, RouteNotFoundError } from '../../../s
 import { Metadata } from '../../../src/metadata.js'
 import { isTwirpPath, twirp } from '../../../src/protocol/twirp.js'
 import { Status } from '../../../src/status.js'
-import { unitExchange } from '../exchange.js'
+import { replyOf, unitExchange } from '../exchange.js'
 import { catchGrpcError } from '../helpers.js'
 
 const exchangeFor = (init: Parameters<typeof unitExchange>[0] = {}) =>
@@ -14,7 +14,9 @@ describe('twirp', () => {
     exchange.responseHeader = new Metadata({ 'x-h': '1' })
     exchange.responseTrailer = new Metadata({ 'x-t': '2' })
     const body = new Uint8Array([1, 2])
-    expect(twirp.writeReply(exchange, body)).toEqual({
+    const { releaseBody, ...response } = twirp.writeReply(exchange, replyOf(body))
+    expect(releaseBody).toBeInstanceOf(Function)
+    expect(response).toEqual({
       status: 200,
       headers: { 'content-type': 'application/protobuf', 'x-h': '1', 'x-t': '2' },
       body,
