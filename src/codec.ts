@@ -91,10 +91,10 @@ export class PendingReply {
       }
     }
     const bytes = encodeMessage(codec, message, format, this.protoNames)
-    if (headBytes === 0 && tailBytes === 0) return { bytes, release: keep }
+    if (headBytes === 0 && tailBytes === 0) return { bytes, release: ownBytes }
     const roomy = Buffer.allocUnsafe(headBytes + bytes.byteLength + tailBytes)
     roomy.set(bytes, headBytes)
-    return { bytes: roomy, release: keep }
+    return { bytes: roomy, release: ownBytes }
   }
 }
 
@@ -109,4 +109,5 @@ function encodingFailed(error: unknown): ReplyEncodingError {
   return new ReplyEncodingError('failed to encode response message', error)
 }
 
-const keep = (): void => {}
+/** The `release` of bytes that are the caller's own: there is nothing to hand back. */
+export const ownBytes = (): void => {}
