@@ -22,7 +22,8 @@ const reasonPhrases: Record<number, string> = {
   504: 'Gateway Timeout',
 }
 
-// Loaded on the first streamed result: Middy 7 no longer loads node:stream, and loading it adds ~2 ms to a cold start.
+// Loaded on the first streamed result: Middy 7 no longer loads node:stream, which took ~0.9 ms of CPU from a cold
+// start (import and first call, median of 60 interleaved processes, Node 24).
 const loadStream = lazyBuiltin<typeof Stream>('node:stream')
 
 /** Through Lambda response streaming, bodies go out raw and headers single-valued, whatever the event's shape. */
