@@ -7,11 +7,15 @@ import { GrpcError, Status, grpcFraming, grpcRouter } from 'middy-grpc'
 const root = protobuf.loadSync(fileURLToPath(new URL('./clock.proto', import.meta.url)))
 const Clock = root.lookupService('clock.v1.Clock')
 
-// Middy 6: `middy({ streamifyResponse: true })`. Middy 7:
-//   import { executionModeStreamifyResponse } from '@middy/core/StreamifyResponse'
-//   middy({ executionMode: executionModeStreamifyResponse, timeoutEarlyInMillis: 50 })
+// Response streaming: Middy 7 takes an execution mode (`@middy/core/StreamifyResponse`), Middy 6 the
+// `streamifyResponse` flag. This example runs on either; with one Middy version, write its form alone.
+const streaming = await import('@middy/core/StreamifyResponse').then(
+  ({ executionModeStreamifyResponse }) => ({ executionMode: executionModeStreamifyResponse }),
+  () => ({ streamifyResponse: true }),
+)
+
 // timeoutEarlyInMillis: the same margin as grpcFraming's (50 ms by default), room to answer before the function ends.
-export const handler = middy({ streamifyResponse: true, timeoutEarlyInMillis: 50 })
+export const handler = middy({ ...streaming, timeoutEarlyInMillis: 50 })
   .use(grpcFraming({ service: Clock, streamifyResponse: true }))
   .handler(
     grpcRouter({

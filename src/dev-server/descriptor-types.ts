@@ -85,9 +85,16 @@ let fileDescriptorType: protobuf.Type | undefined
 
 /** google.protobuf.FileDescriptorProto, as far as descriptorJson declares it; built on first use. */
 export function getFileDescriptorType(): protobuf.Type {
-  fileDescriptorType ??= protobuf.Root.fromJSON({
-    nested: { google: { nested: { protobuf: { nested: descriptorJson } } } },
-  }).lookupType('google.protobuf.FileDescriptorProto')
+  if (fileDescriptorType === undefined) {
+    // descriptor.proto is proto2: a field set to zero is written (protobufjs 8 reads an edition-less type as proto3,
+    // where it would be left out; protobufjs 7 writes every field that is set either way).
+    const proto2 = Object.fromEntries(
+      Object.entries(descriptorJson).map(([name, type]) => [name, { edition: 'proto2', ...type }]),
+    )
+    fileDescriptorType = protobuf.Root.fromJSON({
+      nested: { google: { nested: { protobuf: { nested: proto2 } } } },
+    }).lookupType('google.protobuf.FileDescriptorProto')
+  }
   return fileDescriptorType
 }
 

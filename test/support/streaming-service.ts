@@ -50,7 +50,7 @@ const middyMajor = Number(
 )
 
 /** A streamified Middy handler: Middy 6 takes `streamifyResponse: true`, Middy 7 an execution mode. */
-async function streamifiedMiddy() {
+export async function streamifiedMiddy() {
   if (middyMajor < 7) return middy({ streamifyResponse: true } as never)
   const specifier = '@middy/core/StreamifyResponse'
   const { executionModeStreamifyResponse } = await import(specifier)
