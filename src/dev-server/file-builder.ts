@@ -8,18 +8,10 @@ import {
   type ServiceDescriptorObject,
   getFileDescriptorType,
 } from './descriptor-types.js'
+import type { DescribedFile } from '../services/service.js'
 
-/** One .proto file as gRPC reflection hands it out. Plain data, so that it can cross a worker boundary. */
-export interface FileDescriptor {
-  /** The import path, `hello/v1/greeter.proto`. */
-  name: string
-  /** The encoded google.protobuf.FileDescriptorProto. */
-  proto: Uint8Array
-  /** The names of the files it imports. */
-  dependencies: string[]
-  /** What it declares, fully qualified without the leading dot: services, methods, messages, fields, enums, values. */
-  symbols: string[]
-}
+/** One .proto file as gRPC reflection hands it out, the shape typed services describe theirs in too. */
+export type FileDescriptor = DescribedFile
 
 /** FieldDescriptorProto.Type of each scalar. */
 const scalarTypes: Record<string, number> = {

@@ -16,7 +16,7 @@ import {
 export type { FileDescriptor }
 
 export interface DescribedServices {
-  /** Every service the handler serves, described or not (typed services and method tables carry no descriptors). */
+  /** Every service the handler serves, described or not (ts-proto, pbjs static and method tables carry none). */
   serviceNames: string[]
   /** The files that declare the described services, with every file they depend on. */
   files: FileDescriptor[]
@@ -47,14 +47,16 @@ const wellKnownFiles: Record<string, string> = {
 /**
  * Describes the services as FileDescriptorProtos: for protobufjs reflection services, every file of their roots
  * (grouped by each declaration's file name, relative to the roots' common directory), with the well-known types
- * they use. Field names are the ones protobufjs kept (lowerCamel unless the root was loaded with `keepCase`).
+ * they use; for typed services, the files they describe themselves (protobuf-es). Field names are the ones protobufjs kept (lowerCamel unless the root was loaded with `keepCase`).
  */
 export function describeServices(services: readonly ServiceDefinition[]): DescribedServices {
   const serviceNames = new Set<string>()
   const roots = new Set<protobuf.Root>()
+  const files = new Map<string, FileDescriptor>()
   for (const service of services) {
     if (isTypedService(service)) {
       serviceNames.add(service.typeName)
+      for (const file of service.describeFiles?.() ?? []) if (!files.has(file.name)) files.set(file.name, file)
     } else if (isReflectionService(service)) {
       serviceNames.add(symbolName(service))
       roots.add(service.root)
@@ -62,7 +64,6 @@ export function describeServices(services: readonly ServiceDefinition[]): Descri
       for (const path of Object.keys(service.methods)) serviceNames.add(path.split('/')[1])
     }
   }
-  const files = new Map<string, FileDescriptor>()
   for (const root of roots) {
     // A file name seen in an earlier root wins: reflection hands out one file per name.
     for (const file of describeRoot(root)) if (!files.has(file.name)) files.set(file.name, file)

@@ -1,8 +1,18 @@
-import type { DescMessage, DescService, MessageInitShape, MessageShape, Registry } from '@bufbuild/protobuf'
+import {
+  type DescFile,
+  type DescMessage,
+  type DescService,
+  type MessageInitShape,
+  type MessageShape,
+  type Registry,
+  toBinary,
+} from '@bufbuild/protobuf'
 import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2'
+import { nestedTypes } from '@bufbuild/protobuf/reflect'
+import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt'
 import { protobufEsCodec } from '../codecs/protobuf-es.js'
 import type { IdempotencyLevel } from '../methods.js'
-import { type MethodShape, type TypedService, cacheCodecs, createTypedService } from './service.js'
+import { type DescribedFile, type MethodShape, type TypedService, cacheCodecs, createTypedService } from './service.js'
 
 /** Each method of a protobuf-es service under its local name (`sayHello`), typed from its schemas. */
 export type ProtobufEsShape<T extends GenServiceMethods> = {
@@ -33,7 +43,7 @@ export function protobufEsService<T extends GenServiceMethods>(
   options: ProtobufEsServiceOptions = {},
 ): TypedService<ProtobufEsShape<T>> {
   const codecOf = cacheCodecs<DescMessage>((schema) => protobufEsCodec(schema, options.registry))
-  return createTypedService(
+  const typed = createTypedService<ProtobufEsShape<T>>(
     service.typeName,
     service.methods.map((method) => ({
       key: method.localName,
@@ -45,4 +55,29 @@ export function protobufEsService<T extends GenServiceMethods>(
       idempotency: idempotencyLevels[method.idempotency] ?? 'IDEMPOTENCY_UNKNOWN',
     })),
   )
+  return { ...typed, describeFiles: () => describeFiles(service.file) }
+}
+
+/** The service's .proto file and every file it imports, directly or not, as reflection hands them out. */
+function describeFiles(file: DescFile, described = new Map<string, DescribedFile>()): DescribedFile[] {
+  if (described.has(file.proto.name)) return [...described.values()]
+  const symbols: string[] = []
+  for (const type of nestedTypes(file)) {
+    symbols.push(type.typeName)
+    if (type.kind === 'message') for (const field of type.fields) symbols.push(`${type.typeName}.${field.name}`)
+    if (type.kind === 'service') for (const method of type.methods) symbols.push(`${type.typeName}.${method.name}`)
+    if (type.kind === 'enum') {
+      // Enum values are scoped beside their enum, as in .proto.
+      const scope = type.typeName.slice(0, type.typeName.length - type.name.length)
+      for (const value of type.values) symbols.push(`${scope}${value.name}`)
+    }
+  }
+  described.set(file.proto.name, {
+    name: file.proto.name,
+    proto: toBinary(FileDescriptorProtoSchema, file.proto),
+    dependencies: file.dependencies.map((dependency) => dependency.proto.name),
+    symbols,
+  })
+  for (const dependency of file.dependencies) describeFiles(dependency, described)
+  return [...described.values()]
 }

@@ -31,8 +31,22 @@ export interface TypedService<S extends ServiceShape = ServiceShape> {
   readonly typeName: string
   /** Each method under its family's key. */
   readonly rpcMethods: ReadonlyMap<string, RpcMethod>
+  /** The .proto files behind the service, for the dev server's gRPC reflection; absent when generated code has none. */
+  readonly describeFiles?: () => DescribedFile[]
   /** Types only: never set at run time. */
   readonly [serviceShape]?: S
+}
+
+/** One .proto file as gRPC server reflection hands it out. Plain data, so that it can cross a worker boundary. */
+export interface DescribedFile {
+  /** The import path, `hello/v1/greeter.proto`. */
+  name: string
+  /** The encoded google.protobuf.FileDescriptorProto. */
+  proto: Uint8Array
+  /** The names of the files it imports. */
+  dependencies: string[]
+  /** What it declares, fully qualified without the leading dot: services, methods, messages, fields, enums, values. */
+  symbols: string[]
 }
 
 /** The method shapes of a typed service. */

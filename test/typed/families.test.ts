@@ -4,13 +4,23 @@
  * gRPC, through the dev server: unary, server-streaming, client-streaming and failing calls), and every family puts
  * the same bytes on the wire.
  */
+import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import type { DescService } from '@bufbuild/protobuf'
 import { Code, ConnectError, createClient, type Transport } from '@connectrpc/connect'
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node'
 import type { Context } from 'aws-lambda'
-import { createDevServer, createLambdaContext, type DevServer } from '../../src/dev-server/index.js'
+import {
+  createDevServer,
+  createLambdaContext,
+  createReflectionServices,
+  type DevServer,
+  describeServices,
+} from '../../src/dev-server/index.js'
+import { projectRoot } from '../support/dist.js'
 import { frame } from '../support/frames.js'
 import { loadClientRegistry } from '../support/client-schema.js'
 import { type FamilyName, createGreeterLambda, esGreeter, families, greeting, reflectionGreeter } from './greeter.js'
@@ -185,3 +195,34 @@ test("a single-method function names its method by the family's key", async () =
     'middy-grpc: the service has no method "sayGoodbye"',
   )
 })
+
+test('gRPC reflection describes a protobuf-es service from its generated file: buf curl --reflect lists and calls it', async () => {
+  const server = await createDevServer({
+    handler: createGreeterLambda('protobuf-es') as never,
+    eventShape: 'v2',
+    logger: false,
+    localServices: createReflectionServices(() => describeServices([esGreeter])),
+  })
+  try {
+    const buf = async (...args: string[]) =>
+      (
+        await promisify(execFile)(join(projectRoot, 'node_modules', '.bin', 'buf'), [
+          'curl',
+          '--http2-prior-knowledge',
+          ...args,
+        ])
+      ).stdout
+    const listed = (await buf('--list-methods', server.url)).split('\n').filter(Boolean)
+    expect(listed).toEqual([
+      'hello.v1.Greeter/CollectHellos',
+      'hello.v1.Greeter/Fail',
+      'hello.v1.Greeter/Lookup',
+      'hello.v1.Greeter/SayHello',
+      'hello.v1.Greeter/SayHellos',
+    ])
+    const called = await buf('--reflect', '--data', '{"name":"buf"}', `${server.url}/hello.v1.Greeter/SayHello`)
+    expect(JSON.parse(called)).toMatchObject({ message: 'Hello, buf' })
+  } finally {
+    await server.close()
+  }
+}, 60_000)
