@@ -1,8 +1,5 @@
-import { execFileSync } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
 import { createServer, type AddressInfo, type Server } from 'node:net'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import type { DescService } from '@bufbuild/protobuf'
 import { createClient } from '@connectrpc/connect'
 import { createGrpcWebTransport } from '@connectrpc/connect-node'
@@ -10,8 +7,9 @@ import * as grpc from '@grpc/grpc-js'
 import protobuf from 'protobufjs'
 import { loadClientRegistry } from '../support/client-schema.js'
 import { http1Call, spawnCli, type CliProcess } from '../support/dev-clients.js'
+import { buildDistIfStale, projectRoot } from '../support/dist.js'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const root = projectRoot
 const fixtures = 'test/fixtures/cli'
 const [major, minor] = process.versions.node.split('.').map(Number)
 /** Node 24, and 22.18 or later, strip types with no flag. */
@@ -19,35 +17,8 @@ const stripsTypes = major >= 24 || (major === 22 && minor >= 18)
 
 const processes: CliProcess[] = []
 
-beforeAll(() => {
-  // The CLI runs from dist/ and the example imports 'middy-grpc' (dist/ too): compile when dist/ is older than src/.
-  // (tsc without `npm run build`'s clean, so that other test files using dist/ meanwhile never find it missing.)
-  const newest = (dir: string): number =>
-    Math.max(
-      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
-        e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
-      ),
-    )
-  let built = 0
-  try {
-    built = Math.min(
-      statSync(join(root, 'dist', 'cli.js')).mtimeMs,
-      statSync(join(root, 'dist', 'dev-server', 'load-handler.js')).mtimeMs,
-    )
-  } catch {
-    built = 0
-  }
-  if (built < newest(join(root, 'src'))) {
-    execFileSync(
-      process.execPath,
-      [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
-      {
-        cwd: root,
-        stdio: 'pipe',
-      },
-    )
-  }
-}, 120_000)
+// The CLI runs from dist/ and the example imports 'middy-grpc' (dist/ too).
+beforeAll(buildDistIfStale, 120_000)
 
 afterAll(() => {
   for (const cli of processes)

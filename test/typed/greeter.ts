@@ -12,6 +12,7 @@ import protobuf from 'protobufjs'
 import {
   GrpcError,
   type StatusCode,
+  type ServiceHandlers,
   grpcFraming,
   grpcRouter,
   protobufjsStaticService,
@@ -87,7 +88,7 @@ export const tsProtoHandler = grpcRouter(tsProtoGreeter, {
 const toNumber = (value: number | protobuf.Long) => protobuf.util.LongBits.from(value).toNumber()
 const pbjsDescriptor = JSON.parse(readFileSync(join(here, '..', '.gen', 'typed', 'pbjs', 'greeter.json'), 'utf8'))
 export const staticGreeter = protobufjsStaticService(pbjsModule, pbjsDescriptor, 'hello.v1.Greeter')
-export const staticHandler = grpcRouter(staticGreeter, {
+const staticHandlers: ServiceHandlers<typeof staticGreeter> = {
   SayHello: async ({ message }) => ({
     message: greeting(message.name),
     count: toNumber(message.count) + 1,
@@ -115,39 +116,12 @@ export const staticHandler = grpcRouter(staticGreeter, {
   Fail: ({ message }) => {
     throw failure(message.code, message.message)
   },
-})
+}
+export const staticHandler = grpcRouter(staticGreeter, staticHandlers)
 
-// protobufjs reflection: untyped, .proto names.
+// protobufjs reflection: untyped, .proto names; the static module's handlers serve it unchanged.
 export const reflectionGreeter = protobuf.loadSync(greeterProto).lookupService('hello.v1.Greeter')
-export const reflectionHandler = grpcRouter(reflectionGreeter, {
-  SayHello: async ({ message }) => ({
-    message: greeting(message.name),
-    count: toNumber(message.count) + 1,
-    blob: message.blob,
-    words,
-  }),
-  Lookup: ({ message }) => ({
-    message: greeting(message.name),
-    count: toNumber(message.count) + 1,
-    blob: message.blob,
-    words,
-  }),
-  CollectHellos: async ({ messages }) => {
-    const names: string[] = []
-    let count = 0
-    for await (const message of messages) {
-      names.push(message.name)
-      count += toNumber(message.count)
-    }
-    return { message: greeting(names.join(' and ')), count }
-  },
-  SayHellos: async function* ({ message }) {
-    for (let i = 0; i < 3; i++) yield { message: greeting(message.name), count: toNumber(message.count) + i }
-  },
-  Fail: ({ message }) => {
-    throw failure(message.code, message.message)
-  },
-})
+export const reflectionHandler = grpcRouter(reflectionGreeter, staticHandlers)
 
 export const families = {
   'protobufjs reflection': { service: reflectionGreeter, handler: reflectionHandler },
