@@ -12,7 +12,6 @@ import protobuf from 'protobufjs'
 import {
   GrpcError,
   type StatusCode,
-  type ServiceHandlers,
   grpcFraming,
   grpcRouter,
   protobufjsStaticService,
@@ -88,7 +87,7 @@ export const tsProtoHandler = grpcRouter(tsProtoGreeter, {
 const toNumber = (value: number | protobuf.Long) => protobuf.util.LongBits.from(value).toNumber()
 const pbjsDescriptor = JSON.parse(readFileSync(join(here, '..', '.gen', 'typed', 'pbjs', 'greeter.json'), 'utf8'))
 export const staticGreeter = protobufjsStaticService(pbjsModule, pbjsDescriptor, 'hello.v1.Greeter')
-const staticHandlers: ServiceHandlers<typeof staticGreeter> = {
+export const staticHandler = grpcRouter(staticGreeter, {
   SayHello: async ({ message }) => ({
     message: greeting(message.name),
     count: toNumber(message.count) + 1,
@@ -116,12 +115,39 @@ const staticHandlers: ServiceHandlers<typeof staticGreeter> = {
   Fail: ({ message }) => {
     throw failure(message.code, message.message)
   },
-}
-export const staticHandler = grpcRouter(staticGreeter, staticHandlers)
+})
 
-// protobufjs reflection: untyped, .proto names; the static module's handlers serve it unchanged.
+// protobufjs reflection: untyped, .proto names.
 export const reflectionGreeter = protobuf.loadSync(greeterProto).lookupService('hello.v1.Greeter')
-export const reflectionHandler = grpcRouter(reflectionGreeter, staticHandlers)
+export const reflectionHandler = grpcRouter(reflectionGreeter, {
+  SayHello: async ({ message }) => ({
+    message: greeting(message.name),
+    count: toNumber(message.count) + 1,
+    blob: message.blob,
+    words,
+  }),
+  Lookup: ({ message }) => ({
+    message: greeting(message.name),
+    count: toNumber(message.count) + 1,
+    blob: message.blob,
+    words,
+  }),
+  CollectHellos: async ({ messages }) => {
+    const names: string[] = []
+    let count = 0
+    for await (const message of messages) {
+      names.push(message.name)
+      count += toNumber(message.count)
+    }
+    return { message: greeting(names.join(' and ')), count }
+  },
+  SayHellos: async function* ({ message }) {
+    for (let i = 0; i < 3; i++) yield { message: greeting(message.name), count: toNumber(message.count) + i }
+  },
+  Fail: ({ message }) => {
+    throw failure(message.code, message.message)
+  },
+})
 
 export const families = {
   'protobufjs reflection': { service: reflectionGreeter, handler: reflectionHandler },
