@@ -31,7 +31,7 @@ mkdirSync(outdir, { recursive: true })
 await build({
   entryPoints: {
     index: join(root, 'src/index.ts'),
-    'lambda-event': join(root, 'src/dev-server/lambda-event.ts'),
+    'dev-server': join(root, 'src/dev-server/index.ts'),
     frames: join(root, 'test/support/frames.ts'),
   },
   bundle: true,
@@ -45,7 +45,7 @@ await build({
 })
 const { grpcFraming, grpcRouter, GrpcError, Status } = await import(pathToFileURL(join(outdir, 'index.js')).href)
 const { toLambdaEvent, fromLambdaResult, createLambdaContext } = await import(
-  pathToFileURL(join(outdir, 'lambda-event.js')).href
+  pathToFileURL(join(outdir, 'dev-server.js')).href
 )
 const { frame, readFrames } = await import(pathToFileURL(join(outdir, 'frames.js')).href)
 const { default: middy } = await import('@middy/core')

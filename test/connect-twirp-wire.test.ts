@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib'
-import { createLambdaContext, fromLambdaResult, toLambdaEvent } from '../src/dev-server/lambda-event.js'
+import { createLambdaContext, fromLambdaResult, toLambdaEvent } from '../src/dev-server/index.js'
 import type { EventShape } from '../src/event/shape.js'
 import { hasCanonicalJson } from '../src/codecs/protobufjs-json.js'
 import { createTestLambda, testRoot } from './support/test-service.js'

@@ -4,7 +4,7 @@ import middy from '@middy/core'
 import httpErrorHandler from '@middy/http-error-handler'
 import { createError } from '@middy/util'
 import { GrpcError, Status, grpcFraming, grpcRouter } from '../src/index.js'
-import { createLambdaContext, toLambdaEvent } from '../src/dev-server/lambda-event.js'
+import { createLambdaContext, toLambdaEvent } from '../src/dev-server/index.js'
 import { frontDoorMaxBytes, type EventShape } from '../src/event/shape.js'
 import {
   FuzzService,

@@ -6,8 +6,14 @@ import { createClient } from '@connectrpc/connect'
 import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-node'
 import middy from '@middy/core'
 import protobuf from 'protobufjs'
-import { type DevServer, createDevServer, installAwsLambdaGlobal } from '../src/dev-server/index.js'
-import { createLambdaContext, fromLambdaResult, toLambdaEvent } from '../src/dev-server/lambda-event.js'
+import {
+  type DevServer,
+  createDevServer,
+  createLambdaContext,
+  fromLambdaResult,
+  installAwsLambdaGlobal,
+  toLambdaEvent,
+} from '../src/dev-server/index.js'
 import type { EventShape } from '../src/event/shape.js'
 import { type GrpcEvent, type GrpcFramingOptions, grpcFraming, grpcRouter } from '../src/index.js'
 import { loadClientRegistry } from './support/client-schema.js'

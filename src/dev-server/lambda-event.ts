@@ -2,16 +2,6 @@ import { randomUUID } from 'node:crypto'
 import { decodeQueryComponent } from '../event/read.js'
 import type { EventShape, LambdaHttpEvent } from '../event/shape.js'
 
-// Kept importable from here, where the event is built: the test gateway, the fuzz suite and the soak script use them.
-export { createLambdaContext } from './lambda-runtime.js'
-export {
-  checkLambdaResult,
-  fromLambdaResult,
-  functionErrorResponse,
-  type LambdaResultCheck,
-  type OutgoingHttpResponse,
-} from './lambda-result.js'
-
 /** An HTTP request as a local server receives it. */
 export interface IncomingHttpRequest {
   method: string

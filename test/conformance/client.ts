@@ -6,7 +6,7 @@ import {
   functionErrorResponse,
   toLambdaEvent,
   type OutgoingHttpResponse,
-} from '../../src/dev-server/lambda-event.js'
+} from '../../src/dev-server/index.js'
 import type { EventShape } from '../../src/event/shape.js'
 import {
   AnyType,

@@ -5,7 +5,7 @@ import { createError } from '@middy/util'
 import type fc from 'fast-check'
 import protobuf from 'protobufjs'
 import { GrpcError, Status, grpcFraming, grpcRouter, type GrpcFramingOptions, type RpcCall } from '../../src/index.js'
-import { checkLambdaResult, createLambdaContext, toLambdaEvent } from '../../src/dev-server/lambda-event.js'
+import { checkLambdaResult, createLambdaContext, toLambdaEvent } from '../../src/dev-server/index.js'
 import type { EventShape } from '../../src/event/shape.js'
 import { readFrames } from '../support/frames.js'
 

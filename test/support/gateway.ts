@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createLambdaContext, fromLambdaResult, toLambdaEvent } from '../../src/dev-server/lambda-event.js'
+import { createLambdaContext, fromLambdaResult, toLambdaEvent } from '../../src/dev-server/index.js'
 import type { EventShape } from '../../src/event/shape.js'
 
 export type LambdaFunction = (event: any, context: any) => Promise<unknown>
