@@ -13,8 +13,8 @@ import {
 import type { EventShape } from '../src/event/shape.js'
 import { loadClientRegistry } from './support/client-schema.js'
 import { callWithGrpcio, hasGrpcio } from './support/grpcio.js'
-import { http1Call, http2Call, unframe } from './support/dev-clients.js'
-import { frame } from './support/frames.js'
+import { http1Call, http2Call } from './support/dev-clients.js'
+import { frame, readFrames } from './support/frames.js'
 import { createStreamingLambda, produced, streamingRoot } from './support/streaming-service.js'
 import { EchoRequest, EchoResponse, createTestLambda, testRoot } from './support/test-service.js'
 
@@ -158,8 +158,8 @@ describe.each(shapes)('dev server with %s events', (shape) => {
       body,
     })
     expect(reply.status).toBe(200)
-    const trailer = unframe(reply.body).find((f) => f.flags === 0x80)
-    expect(trailer?.data.toString()).toContain('grpc-status: 0')
+    const trailer = readFrames(reply.body).find((f) => f.flags === 0x80)
+    expect(trailer?.payload.toString()).toContain('grpc-status: 0')
 
     const event = started.events.at(-1)
     expect(event.isBase64Encoded).toBe(true)
@@ -257,9 +257,9 @@ describe('native gRPC over h2c: real HTTP/2 trailers', () => {
     expect(reply.trailers).toBeDefined()
     expect(reply.trailers!['grpc-status']).toBe('0')
     expect(reply.trailers!['x-trailer-wire']).toBe('yes')
-    const frames = unframe(reply.body)
+    const frames = readFrames(reply.body)
     expect(frames).toHaveLength(1)
-    expect(decodeEcho(frames[0].data).text).toBe('wire')
+    expect(decodeEcho(frames[0].payload).text).toBe('wire')
   })
 
   test('on the wire: an error without a body is Trailers-Only (status in headers ending the stream)', async () => {
@@ -308,8 +308,8 @@ describe('native gRPC over h2c: real HTTP/2 trailers', () => {
           body: frame(0, encodeEcho({ text: `n${i}`, payload: Buffer.alloc(100_000 * (i + 1), i) })),
           agent,
         })
-        expect(decodeEcho(unframe(reply.body)[0].data)).toMatchObject({ text: `n${i}` })
-        expect(decodeEcho(unframe(reply.body)[0].data).payload.byteLength).toBe(100_000 * (i + 1))
+        expect(decodeEcho(readFrames(reply.body)[0].payload)).toMatchObject({ text: `n${i}` })
+        expect(decodeEcho(readFrames(reply.body)[0].payload).payload.byteLength).toBe(100_000 * (i + 1))
         ports.add(reply.localPort)
       }
       expect(ports.size).toBe(1)
@@ -584,7 +584,7 @@ describe('Lambda response streaming (a streamified Middy handler, server-streami
     expect(reply.headers['grpc-status']).toBeUndefined()
     expect(reply.trailers?.['grpc-status']).toBe('0')
     expect(reply.trailers?.['x-count']).toBe('2')
-    expect(unframe(reply.body).map((f) => f.flags)).toEqual([0, 0])
+    expect(readFrames(reply.body).map((f) => f.flags)).toEqual([0, 0])
   })
 
   test('connect-node gRPC-Web over HTTP/1.1 streams through the same server', async () => {

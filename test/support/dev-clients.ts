@@ -2,17 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { request as httpRequest, type Agent } from 'node:http'
 import { connect as http2Connect, constants as http2Constants, type IncomingHttpHeaders } from 'node:http2'
 
-export function unframe(body: Uint8Array): { flags: number; data: Buffer }[] {
-  const frames: { flags: number; data: Buffer }[] = []
-  let offset = 0
-  while (offset + 5 <= body.byteLength) {
-    const length = Buffer.from(body.buffer, body.byteOffset, body.byteLength).readUInt32BE(offset + 1)
-    frames.push({ flags: body[offset], data: Buffer.from(body.subarray(offset + 5, offset + 5 + length)) })
-    offset += 5 + length
-  }
-  return frames
-}
-
 export interface Http1Reply {
   status: number
   /** Raw header pairs, lower-cased names. */
