@@ -99,6 +99,13 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.write(
     `middy-grpc: serving ${label} as ${eventNames[eventShape]} events at ${server.url} (HTTP/1.1 and h2c)\n`,
   )
+  const { serviceNames } = describe()
+  if (serviceNames.length > 0) {
+    const listing = values['no-reflection']
+      ? ''
+      : `; list their methods: buf curl --http2-prior-knowledge --list-methods ${server.url}`
+    process.stdout.write(`middy-grpc: services ${serviceNames.join(', ')}${listing}\n`)
+  }
   handleSignals(server)
 }
 

@@ -113,8 +113,8 @@ interface Server {
 
 const servers = new Set<ChildProcess>()
 
-/** Runs the shell command `command` in `cwd` and waits for its first line of output: the dev server's banner. */
-function startServer(command: string, cwd: string): Promise<Server> {
+/** Runs the shell command `command` in `cwd` and waits for its first `lines` lines of output: the dev server's banner. */
+function startServer(command: string, cwd: string, lines: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     // A process group of its own, so that stopping it reaches npx and the node process npx starts.
     const child = spawn('sh', ['-c', command], { cwd, env: childEnv(), detached: true, stdio: 'pipe' })
@@ -132,9 +132,8 @@ function startServer(command: string, cwd: string): Promise<Server> {
     })
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk
-      const newline = stdout.indexOf('\n')
-      if (newline === -1) return
-      const banner = stdout.slice(0, newline)
+      if (stdout.split('\n').length <= lines) return
+      const banner = stdout.split('\n').slice(0, lines).join('\n')
       const url = / at (http:\/\/\S+) /.exec(banner)?.[1]
       if (url === undefined) reject(new Error(`${command}: unexpected first line\n${stdout}\n${stderr}`))
       else resolve({ banner, url, stderr: () => stderr, stop: () => stopServer(child, exited) })
@@ -228,9 +227,10 @@ describe('the packed package, following the README quick start', () => {
 
   /** Starts the README's serve command on a free port; its banner must be the README's, modulo the port and file. */
   async function serve(command: string, file: string): Promise<Server> {
-    const server = await startServer(`${command} --port 0`, projectDir)
+    const shown = quickStart[4].body.trimEnd()
+    const server = await startServer(`${command} --port 0`, projectDir, shown.split('\n').length)
     try {
-      const banner = substitute(quickStart[4].body.trimEnd(), ':3000 ', `:${new URL(server.url).port} `)
+      const banner = shown.replaceAll('127.0.0.1:3000', `127.0.0.1:${new URL(server.url).port}`)
       expect(server.banner).toBe(substitute(banner, './handler.js#', `${file}#`))
     } catch (error) {
       await server.stop()

@@ -50,6 +50,10 @@ test('serves the greeter to grpc-js and connect-node gRPC-Web, logs each call, a
   const server = cli('serve', 'examples/greeter/handler.js', '--port', '0')
   const [url] = await server.waitForOutput(/http:\/\/127\.0\.0\.1:\d+/, 15_000)
   expect(server.stdout()).toContain('serving examples/greeter/handler.js#handler as API Gateway HTTP API (v2) events')
+  await server.waitForOutput(/services/, 15_000)
+  expect(server.stdout()).toContain(
+    `middy-grpc: services hello.v1.Greeter; list their methods: buf curl --http2-prior-knowledge --list-methods ${url}\n`,
+  )
 
   const greeterRoot = protobuf.loadSync(join(root, 'examples', 'greeter', 'greeter.proto'))
   const HelloRequest = greeterRoot.lookupType('hello.v1.HelloRequest')

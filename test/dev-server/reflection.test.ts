@@ -122,6 +122,9 @@ describe('middy-grpc serve: gRPC server reflection and health', () => {
     )
     processes.push(plain)
     const [plainUrl] = await plain.waitForOutput(/http:\/\/127\.0\.0\.1:\d+/, 15_000)
+    // The start-up line names the services without pointing at reflection.
+    await plain.waitForOutput(/services/, 15_000)
+    expect(plain.stdout()).toContain('middy-grpc: services hello.v1.Greeter\n')
     const health = await checkHealthWithGrpcJs(plainUrl, '')
     expect(health.error?.code).toBe(grpc.status.UNIMPLEMENTED)
     // Sent and half-closed at once: through the Lambda emulation a stream is answered only after its request ended.
